@@ -1,0 +1,195 @@
+"""The flowgraph command: run a case, check its balances, and run plugins by name."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .errors import FlowgraphError
+
+EPILOG = """examples:
+  flowgraph run cases/demo --out out/demo        solve, print figures, write tables
+  flowgraph run cases/demo --scenario "recover scrap"
+  flowgraph check cases/demo                     balance residuals, under/over-determined
+  flowgraph <plugin> cases/CASE --out DIR        a plugin (see the list below)
+"""
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except FlowgraphError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .plugins import available
+    parser = argparse.ArgumentParser(
+        prog="flowgraph", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Material and energy flow networks of plants and industrial parks: close "
+                    "the balances, propagate cost, standard coal and CO2, run analyses.",
+        epilog=EPILOG)
+    parser.add_argument("--version", action="version", version=f"flowgraph {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run", help="solve a case; print its headline figures; write flows.csv, nodes.csv, "
+                    "residuals.csv, mfca.csv and summary.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  flowgraph run cases/demo --out out/demo")
+    run.add_argument("case", help="case folder (or its case.toml)")
+    run.add_argument("--out", help="output folder (default out/<case folder>)")
+    run.add_argument("--scenario", help="solve this scenario of the case instead of the base")
+    run.set_defaults(func=cmd_run)
+
+    check = sub.add_parser(
+        "check", help="print the balance residual per node and layer and what is under- or "
+                      "over-determined; exit 1 if the case cannot be solved",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example:\n  flowgraph check cases/demo")
+    check.add_argument("case", help="case folder (or its case.toml)")
+    check.add_argument("--scenario", help="check this scenario of the case")
+    check.set_defaults(func=cmd_check)
+
+    try:
+        plugins = available()
+    except FlowgraphError as exc:
+        print(f"warning: {exc}", file=sys.stderr)
+        plugins = {}
+    for name, plugin in sorted(plugins.items()):
+        p = sub.add_parser(name, help=getattr(plugin, "summary", f"the {name} plugin"),
+                           formatter_class=argparse.RawDescriptionHelpFormatter,
+                           epilog=getattr(plugin, "example", f"example:\n  flowgraph {name} "
+                                                             f"cases/CASE --out out/{name}"))
+        p.add_argument("case", help="case folder (or its case.toml)")
+        p.add_argument("--out", help=f"output folder (default out/<case folder>/{name})")
+        if hasattr(plugin, "add_arguments"):
+            plugin.add_arguments(p)
+        p.set_defaults(func=cmd_plugin, plugin=name)
+    return parser
+
+
+def _load(path):
+    from .io.case import load_case
+    return load_case(path)
+
+
+def _out_dir(args, *parts) -> Path:
+    if args.out:
+        return Path(args.out)
+    return Path("out", Path(args.case).resolve().name if Path(args.case).is_dir()
+                else Path(args.case).resolve().parent.name, *parts)
+
+
+def cmd_run(args) -> int:
+    from .figures import evaluate_figures
+    from .plugins.report import Report
+    net = _load(args.case)
+    case = net.case
+    t0 = time.perf_counter()
+    result = case.result(args.scenario)
+    elapsed = time.perf_counter() - t0
+    figures = evaluate_figures(case)
+    out = _out_dir(args)
+    c = result.compiled
+    print(f"case: {case.name}  [{result.scenario}]   {c.n_nodes} nodes, {c.n_flows} flows, "
+          f"solved in {elapsed:.3f} s")
+    s = result.structure()
+    print(f"  specifications: {s['known']} known, {s['shares']} shares, {s['recipes']} recipes, "
+          f"{s['unknown']} unknown; {s['balance_equations']} balance equations, "
+          f"{s['surplus_equations']} surplus (consistent)")
+    totals = _totals(result)
+    print(_table(pd.DataFrame(totals, columns=["total", "value", "unit"])))
+    if figures:
+        rows = [[f["name"], _fmt(f["value"]), f["unit"], _fmt(f["published"]),
+                 "" if f["deviation"] is None else f"{100 * f['deviation']:+.2f} %",
+                 f["scenario"]] for f in figures]
+        print()
+        print(_table(pd.DataFrame(rows, columns=["figure", "ours", "unit", "published",
+                                                 "deviation", "scenario"])))
+    summary = {"case": case.name, "scenario": result.scenario}
+    summary.update({f["name"]: f["value"] for f in figures})
+    summary["totals"] = {name: value for name, value, _ in totals}
+    summary["figures"] = figures
+    report = Report("run", tables={"flows": result.flows, "nodes": result.nodes,
+                                   "residuals": result.residuals.set_index(["node", "layer"]),
+                                   "mfca": result.mfca()}, figures=summary)
+    written = report.write(out)
+    print(f"\nwrote {', '.join(p.name for p in written)} to {out}/")
+    return 0
+
+
+def _totals(result) -> list:
+    f = result.flows
+    bought = result.compiled.node_kind[result.compiled.tail] == "source"
+    sold = (result.compiled.node_kind[result.compiled.head] == "sink") & ~f["negative"].to_numpy()
+    neg = f["negative"].to_numpy()
+    return [
+        ("purchased cost", float(f["cost"][bought].sum()), "CNY"),
+        ("own added cost (system, energy, waste management)",
+         float(result.compiled.node_costs.sum()), "CNY"),
+        ("cost of negative products (loss)", float(f["cost"][neg].sum()), "CNY"),
+        ("cost of positive products sold", float(f["cost"][sold].sum()), "CNY"),
+        ("sales revenue", float(f["value"][sold].sum()), "CNY"),
+        ("standard coal purchased", float(f["tce"][bought].sum()), "tce"),
+        ("CO2 (attributed)", float(f["co2"][bought].sum() + result.compiled.node_co2.sum()), "t"),
+    ]
+
+
+def cmd_check(args) -> int:
+    net = _load(args.case)
+    case = net.case
+    target = case.network_for(args.scenario)
+    report = target.check()
+    print(f"case: {case.name}  [{args.scenario or 'base'}]")
+    print(report)
+    return 0 if report.ok else 1
+
+
+def cmd_plugin(args) -> int:
+    from .plugins import get
+    plugin = get(args.plugin)
+    net = _load(args.case)
+    options = {k: v for k, v in vars(args).items()
+               if k not in ("case", "out", "func", "plugin", "command")}
+    report = plugin.run(net.case, **options)
+    out = _out_dir(args, args.plugin)
+    if report.summary:
+        print(report.summary)
+    written = report.write(out)
+    print(f"wrote {', '.join(p.name for p in written)} to {out}/")
+    return 0
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, (int, float, np.floating)):
+        if not np.isfinite(v):
+            return "nan"
+        return f"{v:,.6g}" if abs(v) < 1e15 else f"{v:.4e}"
+    return str(v)
+
+
+def _table(frame: pd.DataFrame) -> str:
+    frame = frame.copy()
+    for col in frame.columns:
+        if frame[col].dtype.kind == "f":
+            frame[col] = frame[col].map(_fmt)
+    return frame.to_string(index=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Every error a user can cause is a FlowgraphError that names what is wrong and where.
+
+Messages name the node, the flow, and the file and line the item came from (when it came
+from a case file), so a user can go straight to the offending line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class FlowgraphError(Exception):
+    """Base of all errors caused by user input or by a model that cannot be solved."""
+
+    def __init__(self, message: str, *, nodes: Iterable = (), flows: Iterable = (),
+                 origin: str | None = None):
+        self.nodes = list(nodes)
+        self.flows = list(flows)
+        self.origin = origin
+        if origin and origin not in message:
+            message = f"{origin}: {message}"
+        super().__init__(message)
+
+
+class ModelError(FlowgraphError):
+    """The network as given is malformed: unknown node, duplicate id, bad share, bad value."""
+
+
+class UnitError(ModelError):
+    """A unit that does not parse or has the wrong dimension for its carrier."""
+
+
+class CaseFileError(FlowgraphError):
+    """A case file or table that does not parse or does not follow the case format."""
+
+
+class BalanceError(FlowgraphError):
+    """The balance equations cannot be solved as stated."""
+
+
+class UnderdeterminedError(BalanceError):
+    """Some flows are fixed by no specification and no balance."""
+
+
+class InconsistentError(BalanceError):
+    """More equations than unknowns, and the data contradict each other."""
+
+    def __init__(self, message: str, *, residuals=None, **kw):
+        self.residuals = residuals
+        super().__init__(message, **kw)
+
+
+class SingularError(BalanceError):
+    """A block of the system has no unique solution, typically a closed loop with no exit."""
+
+
+class AllocationError(FlowgraphError):
+    """Value flow cannot be allocated at a node (no output carries the allocation key)."""
+
+
+class ExpressionError(FlowgraphError):
+    """A formula of the safe expression language is malformed or uses an unknown name."""
+
+
+class PluginError(FlowgraphError):
+    """A plugin is missing or failed on its input."""
+
+
+def name_list(items: Iterable, limit: int = 8) -> str:
+    """Quote items for a message, at most `limit` of them: 'a', 'b' and 3 more."""
+    items = [str(i) for i in items]
+    shown = ", ".join(f"'{i}'" for i in items[:limit])
+    if len(items) > limit:
+        shown += f" and {len(items) - limit} more"
+    return shown

@@ -1,0 +1,1 @@
+"""Reading and writing networks: case files (TOML + CSV) and bulk tables."""

@@ -1,0 +1,56 @@
+"""What a plugin (or `flowgraph run`) returns: named tables, figures, a summary, pages."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass
+class Report:
+    """Named DataFrames, headline figures (name -> value), a short text summary, and extra
+    files (name -> text, e.g. a self-contained HTML view)."""
+
+    name: str
+    tables: dict = field(default_factory=dict)
+    figures: dict = field(default_factory=dict)
+    summary: str = ""
+    files: dict = field(default_factory=dict)
+
+    def write(self, out_dir) -> list[Path]:
+        """Write tables as CSV, figures as summary.json, and the extra files; returns paths."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, table in self.tables.items():
+            path = out / f"{name}.csv"
+            table.to_csv(path)
+            written.append(path)
+        path = out / "summary.json"
+        path.write_text(json.dumps(_jsonable(self.figures), indent=2, ensure_ascii=False),
+                        encoding="utf-8")
+        written.append(path)
+        for name, text in self.files.items():
+            path = out / name
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+        return written
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value

@@ -1,0 +1,373 @@
+"""Close the quantity balances: flow quantities from specifications and node balances.
+
+Every specification is a linear equation (DESIGN.md section 4). Known quantities, transfer
+coefficients and recipes each define one flow, so they are substituted out first:
+
+    x = G z + g,   z = [node inflows T(n, layer) that shares refer to; unknown flows]
+
+(a share flow is s / w * T(tail, layer); a recipe is its ratio times the flow it refers to,
+resolved through chains by pointer jumping; a known flow is a constant). What remains is one
+row per node inflow, T - sum(w * x_in) = 0, and one per closed node layer,
+sum(w * x_in) - sum(w * x_out) = stock change. For an input-output-like network that reduced
+system is exactly the node-level matrix (I - M) T = c, the smallest system there is.
+
+It is assembled from arrays in one go, its structure analysed (what is under-determined,
+what over-determined), and its square part solved block by block (sparse.BlockSolver).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..errors import InconsistentError, SingularError, UnderdeterminedError, name_list
+from ..model.compiled import FREE, KNOWN, PER, SHARE, Compiled
+from .sparse import BlockSolver, SingularBlock, Structure, structure
+
+#: relative tolerance of a surplus equation's residual before data count as contradictory
+CONSISTENCY_RTOL = 1e-9
+
+
+@dataclass
+class Reduced:
+    """The reduced balance system R z = r and how flows follow from z (x = G z + g)."""
+
+    R: sp.csr_matrix
+    r: np.ndarray
+    G_col: np.ndarray        # per flow: column of z it is proportional to, -1 if constant
+    G_coef: np.ndarray       # per flow: the factor
+    g: np.ndarray            # per flow: the constant part
+    t_node: np.ndarray       # per T column: node index
+    t_layer: np.ndarray      # per T column: layer index
+    free_flow: np.ndarray    # per free column: flow index
+    row_kind: np.ndarray     # per row: 0 = node inflow definition, 1 = balance
+    row_node: np.ndarray
+    row_layer: np.ndarray
+
+    @property
+    def n_t(self) -> int:
+        return len(self.t_node)
+
+    def flows_of(self, z: np.ndarray) -> np.ndarray:
+        """Flow quantities x = G z + g for a solution z (1-D or 2-D)."""
+        has = self.G_col >= 0
+        if z.ndim == 1:
+            x = self.g.copy()
+            x[has] += self.G_coef[has] * z[self.G_col[has]]
+            return x
+        x = np.repeat(self.g[:, None], z.shape[1], axis=1)
+        x[has] += self.G_coef[has, None] * z[self.G_col[has]]
+        return x
+
+
+def resolve_recipes(c: Compiled):
+    """For each flow: the non-recipe flow its recipe chain ends at, and the product of ratios.
+
+    Pointer jumping: log2(depth) vectorised steps. A chain that loops is an error."""
+    n = c.n_flows
+    parent = np.where(c.spec == PER, c.per_index, np.arange(n))
+    mult = np.where(c.spec == PER, c.ratio, 1.0)
+    for _ in range(64):
+        new_parent = parent[parent]
+        if np.array_equal(new_parent, parent):
+            break
+        mult = mult * mult[parent]
+        parent = new_parent
+    looping = c.spec[parent] == PER
+    if looping.any():
+        idx = np.flatnonzero(looping)
+        raise SingularError(f"recipes refer to each other in a loop, so none of them is fixed: "
+                            f"{c.flow_names(idx)}", flows=list(c.flow_ids[idx]))
+    return parent, mult
+
+
+def reduce_system(c: Compiled) -> Reduced:
+    """Assemble the reduced system from the compiled arrays (no per-flow Python loop)."""
+    L = len(c.layers)
+    nf = c.n_flows
+    root, mult = resolve_recipes(c)
+
+    # z columns: node inflows referred to by shares, then free flows
+    share_idx = np.flatnonzero(c.spec == SHARE)
+    t_key = np.unique(c.tail[share_idx] * L + c.primary[share_idx])
+    t_node, t_layer = np.divmod(t_key, L)
+    t_col_of_key = np.full(c.n_nodes * L, -1, dtype=np.int64)
+    t_col_of_key[t_key] = np.arange(len(t_key))
+    free_flow = np.flatnonzero(c.spec == FREE)
+    col_of_flow = np.full(nf, -1, dtype=np.int64)
+    col_of_flow[free_flow] = len(t_key) + np.arange(len(free_flow))
+    nz = len(t_key) + len(free_flow)
+
+    # each flow's own (column, coefficient, constant) before recipes
+    own_col = np.full(nf, -1, dtype=np.int64)
+    own_coef = np.zeros(nf)
+    own_g = np.zeros(nf)
+    own_g[c.spec == KNOWN] = c.value[c.spec == KNOWN]
+    if len(share_idx):
+        keys = c.tail[share_idx] * L + c.primary[share_idx]
+        own_col[share_idx] = t_col_of_key[keys]
+        own_coef[share_idx] = c.share[share_idx] / c.W[share_idx, c.primary[share_idx]]
+    own_col[free_flow] = col_of_flow[free_flow]
+    own_coef[free_flow] = 1.0
+    G_col = own_col[root]
+    G_coef = own_coef[root] * mult
+    g = own_g[root] * mult
+
+    # rows: one per T column (same number), then one per closed (node, layer) with flows
+    inc_f, inc_l = np.nonzero(c.W)
+    w = c.W[inc_f, inc_l]
+    touched = np.zeros(c.n_nodes * L, dtype=bool)
+    touched[c.head[inc_f] * L + inc_l] = True
+    touched[c.tail[inc_f] * L + inc_l] = True
+    bal_key = np.flatnonzero(c.closed.ravel() & (touched | (c.stock.ravel() != 0)))
+    bal_row_of_key = np.full(c.n_nodes * L, -1, dtype=np.int64)
+    bal_row_of_key[bal_key] = len(t_key) + np.arange(len(bal_key))
+    nrows = len(t_key) + len(bal_key)
+
+    rows, cols, vals = [np.arange(len(t_key))], [np.arange(len(t_key))], [np.ones(len(t_key))]
+    rhs = np.zeros(nrows)
+    stock = c.stock.ravel()
+    rhs[bal_row_of_key[bal_key]] = stock[bal_key]
+    head_key = c.head[inc_f] * L + inc_l
+    tail_key = c.tail[inc_f] * L + inc_l
+    for key_arr, row_of_key, sign in ((head_key, t_col_of_key, -1.0),
+                                      (head_key, bal_row_of_key, 1.0),
+                                      (tail_key, bal_row_of_key, -1.0)):
+        row = row_of_key[key_arr]
+        on = row >= 0
+        f = inc_f[on]
+        coef = sign * w[on]
+        var = G_col[f] >= 0
+        rows.append(row[on][var])
+        cols.append(G_col[f][var])
+        vals.append(coef[var] * G_coef[f][var])
+        np.add.at(rhs, row[on], -coef * g[f])
+    R = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                      shape=(nrows, nz))
+    R.sum_duplicates()
+    row_kind = np.concatenate([np.zeros(len(t_key), np.int8), np.ones(len(bal_key), np.int8)])
+    row_node = np.concatenate([t_node, bal_key // L])
+    row_layer = np.concatenate([t_layer, bal_key % L])
+    return Reduced(R, rhs, G_col, G_coef, g, t_node, t_layer, free_flow, row_kind, row_node,
+                   row_layer)
+
+
+@dataclass
+class Balance:
+    """Solved quantities and how they were obtained."""
+
+    x: np.ndarray                       # flow quantities in flow units
+    z: np.ndarray
+    reduced: Reduced
+    structure: Structure
+    solver: BlockSolver | None
+    surplus_residual: np.ndarray        # residual of each surplus (unmatched) row
+    surplus_rows: np.ndarray
+    timings: dict = field(default_factory=dict)
+
+
+def solve_balance(c: Compiled, *, cache: dict | None = None, rtol: float = CONSISTENCY_RTOL,
+                  strict: bool = True) -> Balance:
+    """Solve the balance system of `c`; raises a BalanceError subclass naming what is wrong.
+
+    With strict=False an under-determined or inconsistent system is returned as far as it
+    can be solved (the determined part), for diagnosis by `flowgraph check`.
+    """
+    t0 = time.perf_counter()
+    red = reduce_system(c)
+    t1 = time.perf_counter()
+    st = structure(red.R)
+    t2 = time.perf_counter()
+    if strict and st.under_cols.any():
+        raise _underdetermined(c, red, st)
+    cols = np.flatnonzero(~st.under_cols & (st.col_match >= 0))
+    rows = st.col_match[cols]
+    z = np.full(red.R.shape[1], np.nan)
+    solver = None
+    if len(cols):
+        key = _fingerprint(red.R, rows, cols)
+        solver = cache.get(key) if cache is not None else None
+        if solver is None:
+            A = red.R[rows][:, cols]
+            try:
+                solver = BlockSolver(A)
+            except SingularBlock as exc:
+                raise _singular(c, red, cols[exc.columns]) from None
+            if cache is not None:
+                cache.clear()
+                cache[key] = solver
+        try:
+            z[cols] = solver.solve(red.r[rows])
+        except SingularBlock as exc:
+            raise _singular(c, red, cols[exc.columns]) from None
+        bad = _verify(red.R[rows][:, cols], z[cols], red.r[rows])
+        if bad is not None:
+            blocks = solver.diagnose()
+            if blocks:
+                raise _singular(c, red, cols[np.concatenate(blocks)])
+            raise SingularError(f"the balance system is numerically singular "
+                                f"(relative residual {bad:.2e}); check shares near 1 in loops")
+    t3 = time.perf_counter()
+    x = red.flows_of(np.nan_to_num(z, nan=0.0))
+    x[_undetermined_flows(red, st)] = np.nan
+    surplus = np.flatnonzero((st.row_match < 0) & ~st.under_rows)
+    resid = red.R[surplus] @ np.nan_to_num(z, nan=0.0) - red.r[surplus] if len(surplus) \
+        else np.zeros(0)
+    bal = Balance(x, z, red, st, solver, resid, surplus,
+                  {"assemble": t1 - t0, "structure": t2 - t1, "solve": t3 - t2})
+    if strict and len(surplus):
+        table = residual_table(c, x)
+        scale = _row_scale(c, red, x, surplus)
+        bad = np.abs(resid) > rtol * np.maximum(scale, 1e-300)
+        if bad.any():
+            raise _inconsistent(c, red, surplus[bad], resid[bad], table)
+    return bal
+
+
+def _fingerprint(R, rows, cols) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for arr in (R.indptr, R.indices, R.data, rows, cols):
+        h.update(np.ascontiguousarray(arr).view(np.uint8))
+    return h.hexdigest()
+
+
+def _verify(A, z, r) -> float | None:
+    """Relative residual of the square solve if it is too large to trust, else None."""
+    res = A @ z - r
+    scale = np.abs(A) @ np.abs(z) + np.abs(r)
+    rel = np.max(np.abs(res) / np.maximum(scale, 1e-300), initial=0.0)
+    if not np.isfinite(rel) or rel > 1e-8:
+        return float(rel) if np.isfinite(rel) else float("inf")
+    return None
+
+
+def _row_scale(c: Compiled, red: Reduced, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Sum of |terms| of each row, the yardstick a residual is measured against."""
+    return _row_terms(c, red, np.abs(x))[rows] + np.abs(red.r[rows])
+
+
+def _row_terms(c: Compiled, red: Reduced, xa: np.ndarray) -> np.ndarray:
+    """For every row of the reduced system: sum over its flows of |w x| (plus |T|)."""
+    L = len(c.layers)
+    inc_f, inc_l = np.nonzero(c.W)
+    w = c.W[inc_f, inc_l] * xa[inc_f]
+    key_row = np.full(c.n_nodes * L, -1, dtype=np.int64)
+    n_rows = red.R.shape[0]
+    out = np.zeros(n_rows)
+    bal = np.flatnonzero(red.row_kind == 1)
+    key_row[red.row_node[bal] * L + red.row_layer[bal]] = bal
+    for ends in (c.head, c.tail):
+        row = key_row[ends[inc_f] * L + inc_l]
+        on = row >= 0
+        np.add.at(out, row[on], w[on])
+    t_rows = np.flatnonzero(red.row_kind == 0)
+    key_t = np.full(c.n_nodes * L, -1, dtype=np.int64)
+    key_t[red.row_node[t_rows] * L + red.row_layer[t_rows]] = t_rows
+    row = key_t[c.head[inc_f] * L + inc_l]
+    on = row >= 0
+    np.add.at(out, row[on], 2 * w[on])
+    return out
+
+
+def _undetermined_flows(red: Reduced, st: Structure) -> np.ndarray:
+    if not st.under_cols.any():
+        return np.zeros(0, dtype=np.int64)
+    has = red.G_col >= 0
+    idx = np.flatnonzero(has)
+    return idx[st.under_cols[red.G_col[idx]]]
+
+
+def _underdetermined(c: Compiled, red: Reduced, st: Structure) -> UnderdeterminedError:
+    cols = np.flatnonzero(st.under_cols)
+    free = cols[cols >= red.n_t] - red.n_t
+    flows = red.free_flow[free]
+    t_nodes = red.t_node[cols[cols < red.n_t]]
+    dof = st.degrees_of_freedom
+    parts = [f"the balances leave {dof} degree{'s' if dof != 1 else ''} of freedom"]
+    if len(flows):
+        parts.append(f"nothing fixes the unknown flow(s) {c.flow_names(flows)}")
+    if len(t_nodes):
+        parts.append(f"the inflow of node(s) {c.node_names(np.unique(t_nodes))} is not fixed")
+    parts.append("give a quantity, share or per to one flow per degree of freedom, or close a "
+                 "balance layer at a node they touch")
+    return UnderdeterminedError("under-determined: " + "; ".join(parts),
+                                flows=list(c.flow_ids[flows]),
+                                nodes=list(c.node_ids[np.unique(t_nodes)]))
+
+
+def _singular(c: Compiled, red: Reduced, cols: np.ndarray) -> SingularError:
+    cols = np.unique(cols)
+    flows = set(red.free_flow[cols[cols >= red.n_t] - red.n_t].tolist())
+    t_nodes = red.t_node[cols[cols < red.n_t]]
+    in_block = np.zeros(red.R.shape[1], dtype=bool)
+    in_block[cols] = True
+    on_block = np.flatnonzero((red.G_col >= 0) & in_block[np.maximum(red.G_col, 0)])
+    flows.update(on_block.tolist())
+    flows = np.array(sorted(flows), dtype=np.int64)
+    nodes = np.unique(np.concatenate([t_nodes, c.tail[flows], c.head[flows]])) if len(flows) \
+        else np.unique(t_nodes)
+    # the loop's nodes: those both entered and left by flows of the block
+    inner = np.intersect1d(c.tail[flows], c.head[flows]) if len(flows) else nodes
+    shown = inner if len(inner) else nodes
+    msg = (f"singular balance: node(s) {c.node_names(shown)} form a closed loop with no exit "
+           f"(everything entering is passed on around the loop, so no quantity is fixed), or "
+           f"their equations contradict; flows involved: {c.flow_names(flows)}. Give the loop a "
+           f"loss or product leaving it, or shares that sum to less than 1")
+    return SingularError(msg, nodes=list(c.node_ids[shown]), flows=list(c.flow_ids[flows]))
+
+
+def _inconsistent(c, red, rows, resid, table) -> InconsistentError:
+    lines = []
+    for r, v in zip(rows[:10], resid[:10]):
+        node, layer = red.row_node[r], red.row_layer[r]
+        what = "balance" if red.row_kind[r] == 1 else "inflow"
+        unit = "t" if c.layers[layer] != "energy" else "GJ"
+        lines.append(f"node '{c.node_ids[node]}'{c.where_node(node)} {c.layers[layer]} {what}: "
+                     f"in - out - stock = {v:+.6g} {unit}")
+    more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
+    nodes = list(c.node_ids[red.row_node[rows]])
+    return InconsistentError(
+        "inconsistent: the data over-determine the balances and contradict each other: "
+        + "; ".join(lines) + more + ". Leave one flow per contradiction unknown, or reconcile "
+        "the measurements (net.reconcile(), flowgraph reconcile); `flowgraph check` lists all "
+        "residuals", residuals=table, nodes=nodes)
+
+
+def residual_table(c: Compiled, x: np.ndarray) -> pd.DataFrame:
+    """In, out, stock and residual (in - out - stock) per node and layer, with `closed`."""
+    L = len(c.layers)
+    inc_f, inc_l = np.nonzero(c.W)
+    wx = c.W[inc_f, inc_l] * x[inc_f]
+    size = c.n_nodes * L
+    inflow = np.bincount(c.head[inc_f] * L + inc_l, weights=wx, minlength=size)
+    outflow = np.bincount(c.tail[inc_f] * L + inc_l, weights=wx, minlength=size)
+    stock = c.stock.ravel()
+    touched = (np.bincount(c.head[inc_f] * L + inc_l, minlength=size)
+               + np.bincount(c.tail[inc_f] * L + inc_l, minlength=size)) > 0
+    keep = np.flatnonzero(touched | c.closed.ravel())
+    node, layer = np.divmod(keep, L)
+    return pd.DataFrame({
+        "node": c.node_ids[node], "layer": np.array(c.layers, dtype=object)[layer],
+        "closed": c.closed.ravel()[keep], "in": inflow[keep], "out": outflow[keep],
+        "stock": stock[keep], "residual": inflow[keep] - outflow[keep] - stock[keep],
+        "unit": np.where(np.array(c.layers, dtype=object)[layer] == "energy", "GJ", "t"),
+    })
+
+
+def describe_structure(c: Compiled, bal: Balance) -> dict:
+    """Counts for reports: unknowns, equations, degrees of freedom, surplus equations."""
+    red, st = bal.reduced, bal.structure
+    return {
+        "flows": c.n_flows,
+        "known": int((c.spec == KNOWN).sum()), "shares": int((c.spec == SHARE).sum()),
+        "recipes": int((c.spec == PER).sum()), "unknown": int((c.spec == FREE).sum()),
+        "node_inflows": red.n_t, "balance_equations": int((red.row_kind == 1).sum()),
+        "degrees_of_freedom": st.degrees_of_freedom,
+        "surplus_equations": int(len(bal.surplus_rows)),
+        "undetermined_flows": name_list(c.flow_ids[_undetermined_flows(red, st)]),
+    }

@@ -1,0 +1,62 @@
+"""Shared fixtures: small hand-built networks and hypothesis strategies for random ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import strategies as st
+
+import flowgraph as fg
+
+
+@pytest.fixture
+def chain():
+    """source -> a -> b -> sink, with a loss at each centre."""
+    net = fg.Network("chain")
+    net.add_node("in", kind="source")
+    net.add_node("a")
+    net.add_node("b")
+    net.add_node("out", kind="sink")
+    net.add_node("waste", kind="sink")
+    net.add_flow("in", "a", "ore", quantity=100, price=10, id="feed")
+    net.add_flow("a", "b", "mid", share=0.9, id="ab")
+    net.add_flow("a", "waste", "scrap a", role="loss", id="la")
+    net.add_flow("b", "out", "product", share=0.8, id="prod")
+    net.add_flow("b", "waste", "scrap b", role="loss", id="lb")
+    return net
+
+
+@st.composite
+def looped_networks(draw, max_nodes: int = 7):
+    """A random network with recycle loops that the balances determine: every process node
+    passes shares (summing to < 1) on to other process nodes and loses the rest to a sink."""
+    n = draw(st.integers(2, max_nodes))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
+    net = fg.Network("random")
+    net.add_carrier("m", "material", "t", price=float(rng.uniform(1, 50)))
+    net.add_carrier("e", "energy", "kWh", price=0.7, tce="0.1229 kgce/kWh", co2=0.0003)
+    net.add_node("src", kind="source")
+    net.add_node("sink", kind="sink")
+    for i in range(n):
+        costs = {"system": float(rng.uniform(0, 1000))}
+        if rng.random() < 0.5:
+            costs["waste_management"] = float(rng.uniform(0, 300))
+        net.add_node(f"p{i}", costs=costs)
+    fed = rng.random(n) < 0.6
+    fed[0] = True
+    for i in np.flatnonzero(fed):
+        net.add_flow("src", f"p{i}", "m", quantity=float(rng.uniform(1, 100)), id=f"feed{i}")
+        if rng.random() < 0.5:
+            net.add_flow("src", f"p{i}", "e", quantity=float(rng.uniform(10, 1000)),
+                         id=f"power{i}")
+    for i in range(n):
+        k = int(rng.integers(1, min(3, n) + 1))
+        targets = rng.choice(n, size=k, replace=False)
+        if i + 1 < n and i + 1 not in targets:      # a chain through all nodes: all are fed
+            targets[0] = i + 1
+        shares = rng.dirichlet(np.ones(k)) * rng.uniform(0.2, 0.95)
+        for t, s in zip(targets, shares):
+            net.add_flow(f"p{i}", f"p{t}", "m", share=float(s), id=f"p{i}>p{t}",
+                         role="recycle" if t <= i else "product")
+        net.add_flow(f"p{i}", "sink", "m", role="loss", id=f"loss{i}")
+    return net

@@ -1,0 +1,60 @@
+"""Scenarios edit a copy; the base is never changed; results compare as DataFrames."""
+
+import pytest
+
+import flowgraph as fg
+
+
+def test_apply_returns_new_network_and_keeps_base(chain):
+    before = chain.flow_frame().copy()
+    sc = fg.Scenario("better", [fg.Edit.set_flow("ab", share=0.95),
+                                fg.Edit.add_node("recycler"),
+                                fg.Edit.add_flow("b", "recycler", "scrap b", share=0.1, id="rec"),
+                                fg.Edit.add_flow("recycler", "waste", "scrap b", id="rec2")])
+    other = chain.apply(sc)
+    assert chain.flow_frame().equals(before)
+    assert "rec" in other.flow_frame().index and "rec" not in chain.flow_frame().index
+    r0, r1 = chain.solve(), other.solve()
+    d = r0.compare(r1)
+    assert d.at["ab", ("delta", "quantity")] == pytest.approx(5)
+    assert d.at["rec", ("base", "quantity")] == 0
+    assert r1.scenario == "better"
+
+
+def test_remove_node_removes_its_flows(chain):
+    other = chain.apply(fg.Scenario("no b", [fg.Edit.remove_node("b"),
+                                             fg.Edit.add_flow("a", "out", "mid", share=0.9,
+                                                              id="direct")]))
+    assert "ab" not in other.flow_frame().index
+    assert other.solve().flows.at["direct", "quantity"] == pytest.approx(90)
+
+
+def test_scale_and_set_carrier(chain):
+    other = chain.apply(fg.Scenario("x", [fg.Edit.scale_flow("feed", 2),
+                                          fg.Edit.set_carrier("ore", price=5)]))
+    r = other.solve()
+    assert r.flows.at["feed", "quantity"] == 200
+    assert r.flows.at["feed", "cost"] == pytest.approx(200 * 10)   # the flow's own price wins
+    with pytest.raises(fg.ModelError, match="cannot scale flow 'la': it is unknown"):
+        chain.apply(fg.Scenario("y", [fg.Edit.scale_flow("la", 2)]))
+
+
+def test_set_flow_switches_specification(chain):
+    # la known (5 t) while ab stays a share of 0.9: node a is over-determined and contradicts
+    over = chain.apply(fg.Scenario("x", [fg.Edit.set_flow("la", quantity=5)]))
+    with pytest.raises(fg.InconsistentError, match="node 'a' mass balance"):
+        over.solve()
+    # making ab unknown instead lets the balance fix it: ab = 100 - 5
+    fixed = chain.apply(fg.Scenario("y", [fg.Edit.set_flow("la", quantity=5),
+                                          fg.Edit.set_flow("ab", share=None)]))
+    assert fixed.solve().flows.at["ab", "quantity"] == pytest.approx(95)
+
+
+def test_combined_scenario_and_totals(chain):
+    a = fg.Scenario("a", [fg.Edit.scale_flow("feed", 2)])
+    b = fg.Scenario("b", [fg.Edit.set_flow("ab", share=0.95)])
+    both = a + b
+    r0, r2 = chain.solve(), chain.apply(both).solve()
+    assert r2.flows.at["ab", "quantity"] == pytest.approx(190)
+    tot = fg.compare(r0, r2, on="totals")
+    assert tot.loc[("purchased", "cost"), "delta"] == pytest.approx(1000)
