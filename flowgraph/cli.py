@@ -94,15 +94,13 @@ def _out_dir(args, *parts) -> Path:
 
 
 def cmd_run(args) -> int:
-    from .figures import evaluate_figures
-    from .plugins.report import Report
+    from .runner import run_case, totals
     net = _load(args.case)
     case = net.case
     t0 = time.perf_counter()
     result = case.result(args.scenario)
     elapsed = time.perf_counter() - t0
-    figures = evaluate_figures(case)
-    out = _out_dir(args)
+    report = run_case(case, args.scenario)
     c = result.compiled
     print(f"case: {case.name}  [{result.scenario}]   {c.n_nodes} nodes, {c.n_flows} flows, "
           f"solved in {elapsed:.3f} s")
@@ -110,8 +108,8 @@ def cmd_run(args) -> int:
     print(f"  specifications: {s['known']} known, {s['shares']} shares, {s['recipes']} recipes, "
           f"{s['unknown']} unknown; {s['balance_equations']} balance equations, "
           f"{s['surplus_equations']} surplus (consistent)")
-    totals = _totals(result)
-    print(_table(pd.DataFrame(totals, columns=["total", "value", "unit"])))
+    print(_table(pd.DataFrame(totals(result), columns=["total", "value", "unit"])))
+    figures = report.figures.get("figures", [])
     if figures:
         rows = [[f["name"], _fmt(f["value"]), f["unit"], _fmt(f["published"]),
                  "" if f["deviation"] is None else f"{100 * f['deviation']:+.2f} %",
@@ -119,33 +117,10 @@ def cmd_run(args) -> int:
         print()
         print(_table(pd.DataFrame(rows, columns=["figure", "ours", "unit", "published",
                                                  "deviation", "scenario"])))
-    summary = {"case": case.name, "scenario": result.scenario}
-    summary.update({f["name"]: f["value"] for f in figures})
-    summary["totals"] = {name: value for name, value, _ in totals}
-    summary["figures"] = figures
-    report = Report("run", tables={"flows": result.flows, "nodes": result.nodes,
-                                   "residuals": result.residuals.set_index(["node", "layer"]),
-                                   "mfca": result.mfca()}, figures=summary)
+    out = _out_dir(args)
     written = report.write(out)
     print(f"\nwrote {', '.join(p.name for p in written)} to {out}/")
     return 0
-
-
-def _totals(result) -> list:
-    f = result.flows
-    bought = result.compiled.node_kind[result.compiled.tail] == "source"
-    sold = (result.compiled.node_kind[result.compiled.head] == "sink") & ~f["negative"].to_numpy()
-    neg = f["negative"].to_numpy()
-    return [
-        ("purchased cost", float(f["cost"][bought].sum()), "CNY"),
-        ("own added cost (system, energy, waste management)",
-         float(result.compiled.node_costs.sum()), "CNY"),
-        ("cost of negative products (loss)", float(f["cost"][neg].sum()), "CNY"),
-        ("cost of positive products sold", float(f["cost"][sold].sum()), "CNY"),
-        ("sales revenue", float(f["value"][sold].sum()), "CNY"),
-        ("standard coal purchased", float(f["tce"][bought].sum()), "tce"),
-        ("CO2 (attributed)", float(f["co2"][bought].sum() + result.compiled.node_co2.sum()), "t"),
-    ]
 
 
 def cmd_check(args) -> int:

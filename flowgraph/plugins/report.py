@@ -13,17 +13,26 @@ import pandas as pd
 
 @dataclass
 class Report:
-    """Named DataFrames, headline figures (name -> value), a short text summary, and extra
-    files (name -> text, e.g. a self-contained HTML view)."""
+    """Named DataFrames, headline figures (name -> value), a short text summary, page
+    sections (flowgraph.views.page.Section) rendered as report.html, and extra files
+    (name -> text, e.g. a self-contained HTML view)."""
 
     name: str
     tables: dict = field(default_factory=dict)
     figures: dict = field(default_factory=dict)
     summary: str = ""
     files: dict = field(default_factory=dict)
+    sections: list = field(default_factory=list)
+    title: str = ""
+
+    def html(self) -> str:
+        """The report as one self-contained HTML page."""
+        from ..views.page import html_page
+        return html_page(self.title or self.name, self.sections)
 
     def write(self, out_dir) -> list[Path]:
-        """Write tables as CSV, figures as summary.json, and the extra files; returns paths."""
+        """Write tables as CSV, figures as summary.json, sections as report.html, and the
+        extra files; returns the paths written."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         written = []
@@ -35,6 +44,10 @@ class Report:
         path.write_text(json.dumps(_jsonable(self.figures), indent=2, ensure_ascii=False),
                         encoding="utf-8")
         written.append(path)
+        if self.sections:
+            path = out / "report.html"
+            path.write_text(self.html(), encoding="utf-8")
+            written.append(path)
         for name, text in self.files.items():
             path = out / name
             path.write_text(text, encoding="utf-8")

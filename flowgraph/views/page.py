@@ -1,0 +1,110 @@
+"""Self-contained HTML pages from sections: one template (jinja2), one style, no CDN.
+
+Every report of flowgraph (run, plugins) is a list of Sections rendered by `html_page`.
+A section holds an HTML fragment: a table, a plotly figure, a grid of headline figures, or
+text. Plotly's JavaScript is inlined once per page when a section needs it, so pages open
+offline.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass
+class Section:
+    """One titled part of a page; `html` is trusted fragment HTML built by flowgraph."""
+
+    title: str
+    html: str = ""
+    note: str = ""
+    needs_plotly: bool = False
+    level: int = 2
+
+    @property
+    def anchor(self) -> str:
+        return re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-") or "section"
+
+
+def table_section(title: str, frame: pd.DataFrame, note: str = "", index: bool = True,
+                  digits: int = 6) -> Section:
+    """A DataFrame as a table (numbers to `digits` significant figures)."""
+    return Section(title, table_html(frame, index=index, digits=digits), note)
+
+
+def table_html(frame: pd.DataFrame, index: bool = True, digits: int = 6) -> str:
+    def fmt(v):
+        if isinstance(v, (float, np.floating)):
+            if not np.isfinite(v):
+                return ""
+            return f"{v:,.{digits}g}" if abs(v) < 1e15 else f"{v:.4e}"
+        return v
+
+    shown = frame.copy()
+    for col in shown.columns:
+        if shown[col].dtype.kind == "f":
+            shown[col] = shown[col].map(fmt)
+    return shown.to_html(classes="fg", index=index, border=0, na_rep="", escape=True)
+
+
+def figure_section(title: str, fig, note: str = "", height: int | None = None) -> Section:
+    """A plotly figure (its JavaScript is inlined once by html_page)."""
+    div = fig.to_html(full_html=False, include_plotlyjs=False,
+                      default_height=height or "100%", config={"displaylogo": False})
+    return Section(title, f'<div class="plot">{div}</div>', note, needs_plotly=True)
+
+
+def figures_section(title: str, figures: list[dict], note: str = "") -> Section:
+    """Headline figures as cards: dicts with name, value, unit, and optionally published."""
+    cards = []
+    for f in figures:
+        value = f.get("value")
+        shown = f"{value:,.6g}" if isinstance(value, (int, float, np.floating)) else html.escape(str(value))
+        pub = f.get("published")
+        pub_html = f'<div class="published">published {pub:,.6g}</div>' if isinstance(pub, (int, float)) else ""
+        cards.append(f'<div class="figure"><div class="name">{html.escape(str(f["name"]))}</div>'
+                     f'<div class="value">{shown} <small>{html.escape(str(f.get("unit") or ""))}</small></div>'
+                     f"{pub_html}</div>")
+    return Section(title, f'<div class="figures">{"".join(cards)}</div>', note)
+
+
+def text_section(title: str, text: str, note: str = "") -> Section:
+    """Plain text, escaped; blank lines separate paragraphs."""
+    paras = "".join(f"<p>{html.escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
+    return Section(title, paras, note)
+
+
+@cache
+def _template():
+    import jinja2
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("flowgraph", "views/templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]))
+    return env.get_template("page.html.j2")
+
+
+@cache
+def _css() -> str:
+    return (resources.files("flowgraph") / "views" / "style.css").read_text(encoding="utf-8")
+
+
+@cache
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+    return get_plotlyjs()
+
+
+def html_page(title: str, sections: list[Section], subtitle: str = "") -> str:
+    """A complete, self-contained HTML page."""
+    from .. import __version__
+    needs = any(s.needs_plotly for s in sections)
+    return _template().render(title=title, subtitle=subtitle, sections=sections,
+                              css=_css(), plotly_js=_plotly_js() if needs else "",
+                              version=__version__)
