@@ -13,7 +13,7 @@ CO2 along the flows, and compare scenarios::
     >>> _ = net.add_flow("mill", "customer", "concentrate", share=0.8)
     >>> _ = net.add_flow("mill", "landfill", "tailings", role="loss")
     >>> r = net.solve()
-    >>> r.flows.loc["mill->landfill:tailings", ["quantity", "cost"]].tolist()
+    >>> [round(v, 6) for v in r.flows.loc["mill->landfill:tailings", ["quantity", "cost"]]]
     [20.0, 1000.0]
 """
 

@@ -98,7 +98,9 @@ def _indexed(df: pd.DataFrame, what: str) -> pd.DataFrame:
         raise ModelError("the node table needs an 'id' column (or an index named 'id')")
     elif frame.index.name != "id":
         frame.index = pd.RangeIndex(len(frame))
-    frame.index = pd.Index(frame.index, dtype=object, name="id")
+    if frame.index.dtype.kind not in "iu":
+        frame.index = pd.Index(frame.index, dtype=object)
+    frame.index.name = "id"
     known = set(attributes(what))
     for col in list(frame.columns):
         if col not in known and not col.startswith("costs.") and col.startswith("Unnamed"):

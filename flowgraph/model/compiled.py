@@ -8,6 +8,7 @@ to a number per flow unit, so solvers never touch pint or per-flow Python code.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,13 @@ SHARE_TOL = 1e-9
 
 @dataclass
 class Compiled:
-    """Arrays of one network; index i of a flow array is the i-th row of `flow_ids`."""
+    """Arrays of one network; index i of a flow array is the i-th row of `flow_ids`.
+
+    Per-flow facts that depend only on the flow's (carrier, unit) pair are kept once per
+    pair (`pair_*` tables) with a code per flow; the per-flow arrays (W, tce, price,
+    carrier, unit, role, ...) are expanded on first use, so a million-flow network does not
+    carry a dozen full-length copies it may never read.
+    """
 
     network: Network
     node_ids: pd.Index
@@ -42,27 +49,108 @@ class Compiled:
     per_index: np.ndarray          # flow index a recipe refers to, -1 if none
     ratio: np.ndarray
     layers: list[str]              # balance layer names: mass, energy, elements
-    W: np.ndarray                  # (flows, layers): layer units per flow unit, 0 = not in it
-    primary: np.ndarray            # layer index a share refers to, -1 if the flow is in none
+    pair: np.ndarray               # code of each flow's (carrier, unit) pair
+    pair_W: np.ndarray             # (pairs, layers): layer units per flow unit, 0 = not in it
+    pair_primary: np.ndarray       # layer a share refers to, -1 if the pair is in no layer
+    pair_tce: np.ndarray           # tce per flow unit
+    pair_co2: np.ndarray           # t CO2 per flow unit
+    pair_price: np.ndarray         # carrier price per flow unit, NaN if none
+    pair_category: np.ndarray      # index into COST_CATEGORIES
+    pair_carrier: np.ndarray       # carrier name
+    pair_kind: np.ndarray          # carrier kind
+    pair_unit: np.ndarray          # unit
+    flow_price: tuple              # (flow indices, prices) of flows with a price of their own
+    role_code: np.ndarray          # index into ROLES
+    negative: np.ndarray           # bool: negative product (loss, emission, waste)
     closed: np.ndarray             # (nodes, layers) bool: the balance must close
     stock: np.ndarray              # (nodes, layers): stock change
-    price: np.ndarray              # CNY per flow unit, NaN if unknown
-    tce: np.ndarray                # tce per flow unit, 0 if none
-    co2: np.ndarray                # t CO2 per flow unit, 0 if none
-    category: np.ndarray           # index into COST_CATEGORIES of a purchase
-    role: np.ndarray               # str per flow
-    negative: np.ndarray           # bool: negative product (loss, emission, waste)
-    carrier: np.ndarray            # carrier name per flow
-    carrier_kind: np.ndarray       # carrier kind per flow
-    unit: np.ndarray               # unit per flow
     node_costs: np.ndarray         # (nodes, 4) by COST_CATEGORIES
     node_co2: np.ndarray
     node_tce: np.ndarray
     allocation: np.ndarray         # ALLOC_CODES per node
-    allocation_share: np.ndarray
     node_origin: np.ndarray
-    flow_origin: np.ndarray
+    flow_origin: np.ndarray | None
     extra: dict = field(default_factory=dict)
+
+    # -- per-flow views, expanded once when first read -------------------------------------
+    @cached_property
+    def W(self) -> np.ndarray:
+        """(flows, layers): layer units per flow unit."""
+        return self.pair_W[self.pair]
+
+    @cached_property
+    def primary(self) -> np.ndarray:
+        return self.pair_primary[self.pair]
+
+    @cached_property
+    def tce(self) -> np.ndarray:
+        return self.pair_tce[self.pair]
+
+    @cached_property
+    def co2(self) -> np.ndarray:
+        return self.pair_co2[self.pair]
+
+    @cached_property
+    def price(self) -> np.ndarray:
+        """CNY per flow unit: the flow's own price, else its carrier's; NaN if neither."""
+        out = self.pair_price[self.pair]
+        idx, val = self.flow_price
+        out[idx] = val
+        return out
+
+    @cached_property
+    def category(self) -> np.ndarray:
+        return self.pair_category[self.pair]
+
+    @cached_property
+    def carrier(self) -> np.ndarray:
+        return self.pair_carrier[self.pair]
+
+    @cached_property
+    def carrier_kind(self) -> np.ndarray:
+        return self.pair_kind[self.pair]
+
+    @cached_property
+    def unit(self) -> np.ndarray:
+        return self.pair_unit[self.pair]
+
+    @cached_property
+    def role(self) -> np.ndarray:
+        return np.array(ROLES, dtype=object)[self.role_code]
+
+    @cached_property
+    def allocation_share(self) -> np.ndarray:
+        return self.network.flow_frame()["allocation_share"].to_numpy(float)
+
+    def weight(self, layer: int, idx=None) -> np.ndarray:
+        """Layer weight of the flows `idx` (all flows if None) without expanding W."""
+        return self.pair_W[self.pair if idx is None else self.pair[idx], layer]
+
+    def prices(self, idx) -> np.ndarray:
+        """Prices of the flows `idx` (see price) without expanding the full array."""
+        if "price" in self.__dict__:
+            return self.price[idx]
+        out = self.pair_price[self.pair[idx]]
+        fi, fv = self.flow_price
+        pos = pd.Index(fi).get_indexer(idx) if len(fi) else np.full(len(idx), -1)
+        out[pos >= 0] = fv[pos[pos >= 0]]
+        return out
+
+    @cached_property
+    def incidence(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(flow index, layer index, weight) of every flow's membership of a layer."""
+        parts_f, parts_l, parts_w = [], [], []
+        for lay in range(len(self.layers)):
+            col = self.pair_W[:, lay]
+            if not col.any():
+                continue
+            f = np.flatnonzero(col[self.pair] != 0).astype(_index_type(self.n_flows))
+            parts_f.append(f)
+            parts_l.append(np.full(len(f), lay, dtype=np.int16))
+            parts_w.append(col[self.pair[f]])
+        if not parts_f:
+            return np.zeros(0, np.int64), np.zeros(0, np.int16), np.zeros(0)
+        return np.concatenate(parts_f), np.concatenate(parts_l), np.concatenate(parts_w)
 
     @property
     def n_nodes(self) -> int:
@@ -76,11 +164,11 @@ class Compiled:
         return self.layers.index(name)
 
     def where_flow(self, i: int) -> str:
-        origin = self.flow_origin[i]
+        origin = None if self.flow_origin is None else self.flow_origin[i]
         return f" ({origin})" if isinstance(origin, str) else ""
 
     def where_node(self, n: int) -> str:
-        origin = self.node_origin[n]
+        origin = None if self.node_origin is None else self.node_origin[n]
         return f" ({origin})" if isinstance(origin, str) else ""
 
     def flow_names(self, idx, limit: int = 8) -> str:
@@ -106,14 +194,14 @@ def compile_network(net: Network) -> Compiled:
     f_origin = _origins(flows)
 
     kind = nodes["kind"].fillna("process").to_numpy(dtype=object)
-    bad = ~np.isin(kind, NODE_KINDS)
+    bad = ~_member(kind, NODE_KINDS)
     if bad.any():
         i = np.flatnonzero(bad)[0]
         raise ModelError(f"node '{node_ids[i]}': kind '{kind[i]}' is not one of "
-                         f"{', '.join(NODE_KINDS)}", nodes=[node_ids[i]], origin=n_origin[i])
+                         f"{', '.join(NODE_KINDS)}", nodes=[node_ids[i]], origin=_at(n_origin, i))
 
-    tail = node_ids.get_indexer(flows["source"])
-    head = node_ids.get_indexer(flows["target"])
+    tail = positions(node_ids, flows["source"].to_numpy())
+    head = positions(node_ids, flows["target"].to_numpy())
     for arr, col in ((tail, "source"), (head, "target")):
         if (arr < 0).any():
             idx = np.flatnonzero(arr < 0)
@@ -122,40 +210,38 @@ def compile_network(net: Network) -> Compiled:
                              f"'{missing[0]}'" + (f" ({len(idx)} flows refer to unknown nodes: "
                                                   f"{name_list(pd.unique(missing))})" if len(idx) > 1 else ""),
                              nodes=list(pd.unique(missing)), flows=list(flow_ids[idx]),
-                             origin=f_origin[idx[0]])
+                             origin=_at(f_origin, idx[0]))
 
     spec, value, share, per_index, ratio = _specs(flows, flow_ids, f_origin)
-    role = flows["role"].fillna("product").to_numpy(dtype=object)
-    bad = ~np.isin(role, ROLES)
+    role_code, role_names = pd.factorize(flows["role"].fillna("product").to_numpy(dtype=object))
+    bad = ~_member(np.asarray(role_names, dtype=object), ROLES)
     if bad.any():
-        i = np.flatnonzero(bad)[0]
-        raise ModelError(f"flow '{flow_ids[i]}': role '{role[i]}' is not one of {', '.join(ROLES)}",
-                         flows=[flow_ids[i]], origin=f_origin[i])
+        i = int(np.flatnonzero(role_code == np.flatnonzero(bad)[0])[0])
+        raise ModelError(f"flow '{flow_ids[i]}': role '{role_names[bad][0]}' is not one of "
+                         f"{', '.join(ROLES)}", flows=[flow_ids[i]], origin=_at(f_origin, i))
+    role_code = np.array([ROLES.index(r) for r in role_names], dtype=np.int8)[role_code]
+    negative = np.isin(role_code, [ROLES.index(r) for r in NEGATIVE_ROLES])
 
     carrier = flows["carrier"].to_numpy(dtype=object)
     unit = flows["unit"].to_numpy(dtype=object)
-    layers = _layer_names(net, carrier)
-    conv = _carrier_unit_factors(net, carrier, unit, layers, flow_ids, f_origin)
-    W, primary, tce, co2, cprice, category, ckind = conv
+    pair, tables = _carrier_unit_pairs(net, carrier, unit, flow_ids, f_origin)
+    del carrier, unit
+    own_price = flows["price"].to_numpy(dtype=float)
+    priced = np.flatnonzero(~np.isnan(own_price))
 
-    price = flows["price"].to_numpy(dtype=float).copy()
-    missing_price = np.isnan(price)
-    price[missing_price] = cprice[missing_price]
-
-    closed, stock = _node_layers(nodes, kind, layers, node_ids, n_origin)
-    allocation = _allocation_codes(nodes, layers, node_ids, n_origin)
+    closed, stock = _node_layers(nodes, kind, tables["layers"], node_ids, n_origin)
+    allocation = _allocation_codes(nodes, tables["layers"], node_ids, n_origin)
     node_costs = np.column_stack([nodes[f"costs.{c}"].fillna(0.0).to_numpy(float)
                                   for c in COST_CATEGORIES]) if len(nodes) else np.zeros((0, 4))
+    itype = _index_type(len(node_ids))
     comp = Compiled(
         network=net, node_ids=node_ids, node_kind=kind, flow_ids=flow_ids,
-        tail=tail.astype(np.int64), head=head.astype(np.int64), spec=spec, value=value,
-        share=share, per_index=per_index, ratio=ratio, layers=layers, W=W, primary=primary,
-        closed=closed, stock=stock, price=price, tce=tce, co2=co2, category=category,
-        role=role, negative=np.isin(role, list(NEGATIVE_ROLES)), carrier=carrier,
-        carrier_kind=ckind, unit=unit, node_costs=node_costs,
+        tail=tail.astype(itype), head=head.astype(itype), spec=spec, value=value,
+        share=share, per_index=per_index, ratio=ratio, pair=pair, **tables,
+        flow_price=(priced, own_price[priced]), role_code=role_code, negative=negative,
+        closed=closed, stock=stock, node_costs=node_costs,
         node_co2=nodes["co2"].fillna(0.0).to_numpy(float),
         node_tce=nodes["tce"].fillna(0.0).to_numpy(float), allocation=allocation,
-        allocation_share=flows["allocation_share"].to_numpy(float),
         node_origin=n_origin, flow_origin=f_origin)
     _check_shares(comp)
     _check_closed_layers(comp)
@@ -164,10 +250,35 @@ def compile_network(net: Network) -> Compiled:
 
 # -- pieces ------------------------------------------------------------------------------
 
-def _origins(frame: pd.DataFrame) -> np.ndarray:
+def positions(index: pd.Index, values: np.ndarray) -> np.ndarray:
+    """Position of each value in `index`, -1 if absent. Ids 0..n-1 in order (bulk tables)
+    map directly, without hashing."""
+    if (index.dtype.kind in "iu" and values.dtype.kind in "iu" and len(index)
+            and index[0] == 0 and index[-1] == len(index) - 1
+            and index.is_monotonic_increasing and index.is_unique):
+        out = values.astype(np.int64, copy=True)
+        out[(out < 0) | (out >= len(index))] = -1
+        return out
+    return index.get_indexer(values)
+
+
+def _member(values: np.ndarray, allowed) -> np.ndarray:
+    """values in allowed, by hashing (np.isin sorts object arrays, which is slow)."""
+    return pd.Series(values, dtype=object).isin(list(allowed)).to_numpy()
+
+
+def _origins(frame: pd.DataFrame) -> np.ndarray | None:
     if "_origin" in frame.columns:
         return frame["_origin"].to_numpy(dtype=object)
-    return np.full(len(frame), None, dtype=object)
+    return None
+
+
+def _at(origins, i):
+    return None if origins is None else origins[i]
+
+
+def _index_type(n: int):
+    return np.int32 if n < 2**31 - 1 else np.int64
 
 
 def _no_duplicates(index: pd.Index, what: str) -> None:
@@ -189,7 +300,7 @@ def _specs(flows, flow_ids, origin):
     if many.any():
         i = np.flatnonzero(many)[0]
         raise ModelError(f"flow '{flow_ids[i]}': give one of quantity, share or per, not more",
-                         flows=[flow_ids[i]], origin=origin[i])
+                         flows=[flow_ids[i]], origin=_at(origin, i))
     checks = [(has_q & (q < 0), "quantity {v:g} is negative", q),
               (has_s & ((s < 0) | (s > 1)), "share {v:g} is not a transfer coefficient in [0, 1]", s),
               (has_per & ~(r >= 0), "per ratio {v} must be a number >= 0", r)]
@@ -197,67 +308,78 @@ def _specs(flows, flow_ids, origin):
         if bad.any():
             i = np.flatnonzero(bad)[0]
             raise ModelError(f"flow '{flow_ids[i]}': " + msg.format(v=vals[i]),
-                             flows=[flow_ids[i]], origin=origin[i])
+                             flows=[flow_ids[i]], origin=_at(origin, i))
     spec = np.full(n, FREE, dtype=np.int8)
     spec[has_q], spec[has_s], spec[has_per] = KNOWN, SHARE, PER
-    per_index = np.full(n, -1, dtype=np.int64)
+    per_index = np.full(n, -1, dtype=np.int32 if n < 2**31 - 1 else np.int64)
     if has_per.any():
-        per_index[has_per] = flow_ids.get_indexer(per_flow[has_per])
+        per_index[has_per] = flow_ids.get_indexer(pd.Index(per_flow[has_per], dtype=object)
+                                                  if flow_ids.dtype == object else per_flow[has_per])
         dangling = has_per & (per_index < 0)
         if dangling.any():
             i = np.flatnonzero(dangling)[0]
             raise ModelError(f"flow '{flow_ids[i]}' is per '{per_flow[i]}', which is not a flow",
-                             flows=[flow_ids[i]], origin=origin[i])
+                             flows=[flow_ids[i]], origin=_at(origin, i))
     return spec, np.where(has_q, q, 0.0), np.where(has_s, s, 0.0), per_index, np.where(has_per, r, 0.0)
 
 
-def _layer_names(net: Network, carrier) -> list[str]:
-    layers = ["mass", "energy"]
-    for name in pd.unique(carrier):
-        car = net.carriers.get(name)
-        if car is None:
-            continue
-        layers += [lay for lay in car.balance_layers if lay not in layers]
-    return layers
-
-
-def _carrier_unit_factors(net, carrier, unit, layers, flow_ids, origin):
-    """Per flow: layer weights, primary layer, tce, co2, price, cost category, carrier kind,
-    computed once per distinct (carrier, unit) pair and broadcast."""
+def _carrier_unit_pairs(net, carrier, unit, flow_ids, origin):
+    """Code each flow by its (carrier, unit) pair and compute, once per pair, the layer
+    weights, primary layer, tce, CO2, price, cost category and names."""
     n = len(carrier)
-    keys = pd.MultiIndex.from_arrays([carrier, unit]) if n else pd.MultiIndex.from_arrays([[], []])
-    codes, uniques = pd.factorize(keys) if n else (np.zeros(0, int), [])
+    c_codes, c_uniq = pd.factorize(pd.Series(carrier, dtype=object), use_na_sentinel=False)
+    u_codes, u_uniq = pd.factorize(pd.Series(unit, dtype=object), use_na_sentinel=False)
+    nu = max(len(u_uniq), 1)
+    combined = c_codes.astype(np.int64) * nu + u_codes
+    seen = np.zeros(max(len(c_uniq), 1) * nu, dtype=np.int64) - 1
+    present = np.zeros(len(seen), dtype=bool)
+    present[combined] = True
+    pair_keys = np.flatnonzero(present)
+    seen[pair_keys] = np.arange(len(pair_keys))
+    pair = seen[combined].astype(np.int32) if n else np.zeros(0, np.int32)
+    uniques = [(c_uniq[p // nu], u_uniq[p % nu]) for p in pair_keys]
+    layers = ["mass", "energy"]
+    for cname in c_uniq:
+        car = net.carriers.get(cname)
+        if car is not None:
+            layers += [lay for lay in car.balance_layers if lay not in layers]
     k = len(uniques)
     W_u = np.zeros((k, len(layers)))
-    prim_u = np.full(k, -1, dtype=np.int64)
+    prim_u = np.full(k, -1, dtype=np.int16)
     tce_u, co2_u, price_u = np.zeros(k), np.zeros(k), np.full(k, np.nan)
     cat_u = np.zeros(k, dtype=np.int8)
     kind_u = np.empty(k, dtype=object)
+    carrier_u = np.empty(k, dtype=object)
+    unit_u = np.empty(k, dtype=object)
     for j, (cname, uname) in enumerate(uniques):
-        first = int(np.argmax(codes == j))
         car = net.carriers.get(cname)
         if car is None:
+            first = int(np.argmax(pair == j))
             raise ModelError(f"flow '{flow_ids[first]}': carrier '{cname}' is not declared",
-                             flows=[flow_ids[first]], origin=origin[first])
+                             flows=[flow_ids[first]], origin=_at(origin, first))
         if not isinstance(uname, str):
             uname = car.unit
         try:
-            car.check_unit(uname, f"flow '{flow_ids[first]}'")
+            car.check_unit(uname, "flow")
             weights = car.weights(uname)
             to_carrier = _unit_ratio(uname, car.unit)
         except UnitError as exc:
-            raise UnitError(str(exc), flows=[flow_ids[first]], origin=origin[first]) from None
+            first = int(np.argmax(pair == j))
+            msg = str(exc).replace("flow:", f"flow '{flow_ids[first]}':", 1)
+            raise UnitError(msg, flows=[flow_ids[first]], origin=_at(origin, first)) from None
         for lay, w in weights.items():
             W_u[j, layers.index(lay)] = w
-        present = [layers.index(lay) for lay in car.balance_layers if lay in weights]
-        prim_u[j] = present[0] if present else -1
+        present_l = [layers.index(lay) for lay in car.balance_layers if lay in weights]
+        prim_u[j] = present_l[0] if present_l else -1
         tce_u[j] = (car.tce or 0.0) * to_carrier
         co2_u[j] = (car.co2 or 0.0) * to_carrier
         price_u[j] = car.price * to_carrier if car.price is not None else np.nan
         cat_u[j] = COST_CATEGORIES.index(car.category)
-        kind_u[j] = car.kind
-    return (W_u[codes], prim_u[codes], tce_u[codes], co2_u[codes], price_u[codes],
-            cat_u[codes], kind_u[codes])
+        kind_u[j], carrier_u[j], unit_u[j] = car.kind, cname, uname
+    tables = {"layers": layers, "pair_W": W_u, "pair_primary": prim_u, "pair_tce": tce_u,
+              "pair_co2": co2_u, "pair_price": price_u, "pair_category": cat_u,
+              "pair_carrier": carrier_u, "pair_kind": kind_u, "pair_unit": unit_u}
+    return pair, tables
 
 
 def _unit_ratio(flow_unit: str, carrier_unit: str) -> float:
@@ -280,18 +402,18 @@ def _node_layers(nodes, kind, layers, node_ids, origin):
             if lay not in layers:
                 raise ModelError(f"node '{node_ids[i]}': layer '{lay}' is not a balance layer; "
                                  f"layers here are {', '.join(layers)} (element layers come from "
-                                 f"carrier compositions)", nodes=[node_ids[i]], origin=origin[i])
+                                 f"carrier compositions)", nodes=[node_ids[i]], origin=_at(origin, i))
             closed[i, layers.index(lay)] = True
         if kind[i] in BOUNDARY and len(given[i]):
             raise ModelError(f"node '{node_ids[i]}' is a {kind[i]}: the system boundary closes "
                              f"no balance, so it cannot list layers", nodes=[node_ids[i]],
-                             origin=origin[i])
+                             origin=_at(origin, i))
     st = nodes["stock"].to_numpy(dtype=object)
     for i in np.flatnonzero(pd.notna(nodes["stock"]).to_numpy()):
         for lay, v in st[i].items():
             if lay not in layers:
                 raise ModelError(f"node '{node_ids[i]}': stock of unknown layer '{lay}'",
-                                 nodes=[node_ids[i]], origin=origin[i])
+                                 nodes=[node_ids[i]], origin=_at(origin, i))
             stock[i, layers.index(lay)] = v
     return closed, stock
 
@@ -306,7 +428,7 @@ def _allocation_codes(nodes, layers, node_ids, origin) -> np.ndarray:
     if bad.any():
         i = np.flatnonzero(bad)[0]
         raise ModelError(f"node '{node_ids[i]}': allocation '{names[i]}' is not one of "
-                         f"{', '.join(codes)}", nodes=[node_ids[i]], origin=origin[i])
+                         f"{', '.join(codes)}", nodes=[node_ids[i]], origin=_at(origin, i))
     return pd.Series(names).map(codes).to_numpy(np.int16)
 
 
@@ -315,15 +437,16 @@ def _check_shares(c: Compiled) -> None:
     sh = np.flatnonzero(c.spec == SHARE)
     if not len(sh):
         return
-    nolayer = sh[c.primary[sh] < 0]
+    prim = c.pair_primary[c.pair[sh]].astype(np.int64)
+    nolayer = sh[prim < 0]
     if len(nolayer):
         i = nolayer[0]
         raise ModelError(f"flow '{c.flow_ids[i]}' has a share, but carrier '{c.carrier[i]}' in "
                          f"'{c.unit[i]}' counts in no balance layer, so there is no inflow to take "
                          f"a share of; give a quantity or per instead", flows=[c.flow_ids[i]],
-                         origin=c.flow_origin[i])
+                         origin=_at(c.flow_origin, i))
     L = len(c.layers)
-    key = c.tail[sh] * L + c.primary[sh]
+    key = c.tail[sh] * L + prim
     total = np.bincount(key, weights=c.share[sh], minlength=c.n_nodes * L)
     over = np.flatnonzero(total > 1.0 + SHARE_TOL)
     if len(over):
@@ -334,22 +457,23 @@ def _check_shares(c: Compiled) -> None:
                          f"{c.flow_names(members)}", nodes=[c.node_ids[node]],
                          flows=list(c.flow_ids[members]))
     inflow = np.zeros(c.n_nodes * L, dtype=bool)
-    inc_f, inc_l = np.nonzero(c.W)
+    inc_f, inc_l, _ = c.incidence
     inflow[c.head[inc_f] * L + inc_l] = True
     orphan = sh[~inflow[key]]
     if len(orphan):
         i = orphan[0]
         node = c.tail[i]
         raise ModelError(f"flow '{c.flow_ids[i]}'{c.where_flow(i)} is a share of the "
-                         f"{c.layers[c.primary[i]]} inflow of node '{c.node_ids[node]}', but no "
-                         f"{c.layers[c.primary[i]]} flow enters that node", nodes=[c.node_ids[node]],
+                         f"{c.layers[c.pair_primary[c.pair[i]]]} inflow of node '{c.node_ids[node]}', "
+                         f"but no {c.layers[c.pair_primary[c.pair[i]]]} flow enters that node",
+                         nodes=[c.node_ids[node]],
                          flows=[c.flow_ids[i]])
 
 
 def _check_closed_layers(c: Compiled) -> None:
     """A closed layer needs flows of that layer on both sides (or a stock change)."""
     L = len(c.layers)
-    inc_f, inc_l = np.nonzero(c.W)
+    inc_f, inc_l, _ = c.incidence
     has_in = np.zeros(c.n_nodes * L, dtype=bool)
     has_out = np.zeros(c.n_nodes * L, dtype=bool)
     has_in[c.head[inc_f] * L + inc_l] = True

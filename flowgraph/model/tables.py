@@ -109,8 +109,8 @@ def _empty(component: str) -> pd.DataFrame:
 
 def _normalise(component: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Schema columns present with their types: floats as float64 (NaN = not given); ids as
-    an object index whatever their type (strings from CSV, ints from a DataFrame)."""
-    if frame.index.dtype != object:
+    an object index (strings from CSV or code), or integers as they are (bulk tables)."""
+    if frame.index.dtype != object and frame.index.dtype.kind not in "iu":
         frame.index = pd.Index(frame.index, dtype=object)
     frame.index.name = "id"
     for name, attr in attributes(component).items():
@@ -120,6 +120,7 @@ def _normalise(component: str, frame: pd.DataFrame) -> pd.DataFrame:
             frame[name] = np.nan if attr.type == "float" else None
         if attr.type == "float" and frame[name].dtype.kind != "f":
             frame[name] = pd.to_numeric(frame[name], errors="raise").astype(float)
-        elif attr.type in ("string", "list", "dict") and frame[name].dtype != object:
+        elif attr.type in ("string", "list", "dict") and frame[name].dtype != object \
+                and frame[name].dtype.kind not in "iu":     # integer ids stay integers
             frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
     return frame

@@ -27,7 +27,7 @@ import scipy.sparse as sp
 
 from ..errors import InconsistentError, SingularError, UnderdeterminedError, name_list
 from ..model.compiled import FREE, KNOWN, PER, SHARE, Compiled
-from .sparse import BlockSolver, SingularBlock, Structure, structure
+from .sparse import BlockSolver, SingularBlock, Structure, peel_singletons, structure
 
 #: relative tolerance of a surplus equation's residual before data count as contradictory
 CONSISTENCY_RTOL = 1e-9
@@ -94,7 +94,10 @@ def reduce_system(c: Compiled) -> Reduced:
 
     # z columns: node inflows referred to by shares, then free flows
     share_idx = np.flatnonzero(c.spec == SHARE)
-    t_key = np.unique(c.tail[share_idx] * L + c.primary[share_idx])
+    share_layer = c.pair_primary[c.pair[share_idx]].astype(np.int64)
+    t_mask = np.zeros(c.n_nodes * L, dtype=bool)
+    t_mask[c.tail[share_idx] * L + share_layer] = True
+    t_key = np.flatnonzero(t_mask)
     t_node, t_layer = np.divmod(t_key, L)
     t_col_of_key = np.full(c.n_nodes * L, -1, dtype=np.int64)
     t_col_of_key[t_key] = np.arange(len(t_key))
@@ -109,45 +112,66 @@ def reduce_system(c: Compiled) -> Reduced:
     own_g = np.zeros(nf)
     own_g[c.spec == KNOWN] = c.value[c.spec == KNOWN]
     if len(share_idx):
-        keys = c.tail[share_idx] * L + c.primary[share_idx]
+        keys = c.tail[share_idx] * L + share_layer
         own_col[share_idx] = t_col_of_key[keys]
-        own_coef[share_idx] = c.share[share_idx] / c.W[share_idx, c.primary[share_idx]]
+        own_coef[share_idx] = c.share[share_idx] / c.pair_W[c.pair[share_idx], share_layer]
     own_col[free_flow] = col_of_flow[free_flow]
     own_coef[free_flow] = 1.0
-    G_col = own_col[root]
+    G_col = own_col[root].astype(np.int32 if nz < 2**31 - 1 else np.int64)
     G_coef = own_coef[root] * mult
     g = own_g[root] * mult
+    del own_col, own_coef, own_g, root, mult
 
     # rows: one per T column (same number), then one per closed (node, layer) with flows
-    inc_f, inc_l = np.nonzero(c.W)
-    w = c.W[inc_f, inc_l]
+    inc_f, inc_l, w = c.incidence
+    head_key = c.head[inc_f] * L + inc_l
+    tail_key = c.tail[inc_f] * L + inc_l
     touched = np.zeros(c.n_nodes * L, dtype=bool)
-    touched[c.head[inc_f] * L + inc_l] = True
-    touched[c.tail[inc_f] * L + inc_l] = True
+    touched[head_key] = True
+    touched[tail_key] = True
     bal_key = np.flatnonzero(c.closed.ravel() & (touched | (c.stock.ravel() != 0)))
     bal_row_of_key = np.full(c.n_nodes * L, -1, dtype=np.int64)
     bal_row_of_key[bal_key] = len(t_key) + np.arange(len(bal_key))
     nrows = len(t_key) + len(bal_key)
-
-    rows, cols, vals = [np.arange(len(t_key))], [np.arange(len(t_key))], [np.ones(len(t_key))]
+    has_t = t_col_of_key >= 0
     rhs = np.zeros(nrows)
-    stock = c.stock.ravel()
-    rhs[bal_row_of_key[bal_key]] = stock[bal_key]
-    head_key = c.head[inc_f] * L + inc_l
-    tail_key = c.tail[inc_f] * L + inc_l
-    for key_arr, row_of_key, sign in ((head_key, t_col_of_key, -1.0),
-                                      (head_key, bal_row_of_key, 1.0),
-                                      (tail_key, bal_row_of_key, -1.0)):
-        row = row_of_key[key_arr]
-        on = row >= 0
-        f = inc_f[on]
-        coef = sign * w[on]
+    rhs[bal_row_of_key[bal_key]] = c.stock.ravel()[bal_key]
+    # a node whose inflow is a column T closes its balance as T - sum(w x_out) = stock (the
+    # T row says sum(w x_in) = T): one entry instead of one per inflow
+    with_t = bal_key[has_t[bal_key]]
+    rows = [np.arange(len(t_key)), bal_row_of_key[with_t]]
+    cols = [np.arange(len(t_key)), t_col_of_key[with_t]]
+    vals = [np.ones(len(t_key)), np.ones(len(with_t))]
+
+    def add(row, sel, sign):
+        f = inc_f[sel]
+        coef = sign * w[sel]
         var = G_col[f] >= 0
-        rows.append(row[on][var])
+        rows.append(row[var])
         cols.append(G_col[f][var])
         vals.append(coef[var] * G_coef[f][var])
-        np.add.at(rhs, row[on], -coef * g[f])
-    R = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        return -np.bincount(row, weights=coef * g[f], minlength=nrows)
+
+    t_row = t_col_of_key[head_key]
+    on = t_row >= 0
+    rhs += add(t_row[on], on, -1.0)
+    b_row = bal_row_of_key[head_key]
+    on = (b_row >= 0) & ~has_t[head_key]
+    rhs += add(b_row[on], on, 1.0)
+    b_row = bal_row_of_key[tail_key]
+    on = b_row >= 0
+    # outflows that are shares of the same node's inflow all land on its own T: sum them first
+    own_t = on & (G_col[inc_f] == t_col_of_key[tail_key]) & (G_col[inc_f] >= 0)
+    agg = np.bincount(b_row[own_t], weights=-w[own_t] * G_coef[inc_f[own_t]], minlength=nrows)
+    agg_rows = np.flatnonzero(agg)
+    rows.append(agg_rows)
+    cols.append(t_col_of_key[bal_key[agg_rows - len(t_key)]])
+    vals.append(agg[agg_rows])
+    rest = on & ~own_t
+    rhs += add(b_row[rest], rest, -1.0)
+    index = np.int32 if max(nrows, nz) < 2**31 - 1 else np.int64
+    R = sp.csr_matrix((np.concatenate(vals),
+                       (np.concatenate(rows).astype(index), np.concatenate(cols).astype(index))),
                       shape=(nrows, nz))
     R.sum_duplicates()
     row_kind = np.concatenate([np.zeros(len(t_key), np.int8), np.ones(len(bal_key), np.int8)])
@@ -175,25 +199,30 @@ def solve_balance(c: Compiled, *, cache: dict | None = None, rtol: float = CONSI
                   strict: bool = True) -> Balance:
     """Solve the balance system of `c`; raises a BalanceError subclass naming what is wrong.
 
-    With strict=False an under-determined or inconsistent system is returned as far as it
-    can be solved (the determined part), for diagnosis by `flowgraph check`.
+    Unknowns that appear in one equation only (a loss fixed by its node's balance) are peeled
+    off first; the core is analysed (what is under- and over-determined) and solved block by
+    block; the peeled unknowns follow by back-substitution. With strict=False an under-
+    determined or inconsistent system is returned as far as it can be solved, for `check`.
     """
     t0 = time.perf_counter()
     red = reduce_system(c)
     t1 = time.perf_counter()
-    st = structure(red.R)
+    R, m, nz = red.R, *red.R.shape
+    peel = peel_singletons(R)
+    core = R[peel.core_rows][:, peel.core_cols] if peel.n_peeled else R
+    st = lift_structure(structure(core), peel, m, nz)
     t2 = time.perf_counter()
     if strict and st.under_cols.any():
         raise _underdetermined(c, red, st)
-    cols = np.flatnonzero(~st.under_cols & (st.col_match >= 0))
+    cols = np.flatnonzero(~st.under_cols & (st.col_match >= 0) & _in(peel.core_cols, nz))
     rows = st.col_match[cols]
-    z = np.full(red.R.shape[1], np.nan)
+    z = np.full(nz, np.nan)
     solver = None
     if len(cols):
-        key = _fingerprint(red.R, rows, cols)
+        key = _fingerprint(R, rows, cols)
         solver = cache.get(key) if cache is not None else None
+        A = R[rows][:, cols]
         if solver is None:
-            A = red.R[rows][:, cols]
             try:
                 solver = BlockSolver(A)
             except SingularBlock as exc:
@@ -205,21 +234,22 @@ def solve_balance(c: Compiled, *, cache: dict | None = None, rtol: float = CONSI
             z[cols] = solver.solve(red.r[rows])
         except SingularBlock as exc:
             raise _singular(c, red, cols[exc.columns]) from None
-        bad = _verify(red.R[rows][:, cols], z[cols], red.r[rows])
+        bad = _verify(A, z[cols], red.r[rows])
         if bad is not None:
             blocks = solver.diagnose()
             if blocks:
                 raise _singular(c, red, cols[np.concatenate(blocks)])
             raise SingularError(f"the balance system is numerically singular "
                                 f"(relative residual {bad:.2e}); check shares near 1 in loops")
+    peel.back_substitute(R, red.r, z)
     t3 = time.perf_counter()
-    x = red.flows_of(np.nan_to_num(z, nan=0.0))
-    x[_undetermined_flows(red, st)] = np.nan
+    x = red.flows_of(z)
     surplus = np.flatnonzero((st.row_match < 0) & ~st.under_rows)
-    resid = red.R[surplus] @ np.nan_to_num(z, nan=0.0) - red.r[surplus] if len(surplus) \
+    resid = R[surplus] @ np.nan_to_num(z, nan=0.0) - red.r[surplus] if len(surplus) \
         else np.zeros(0)
     bal = Balance(x, z, red, st, solver, resid, surplus,
-                  {"assemble": t1 - t0, "structure": t2 - t1, "solve": t3 - t2})
+                  {"assemble": t1 - t0, "structure": t2 - t1, "solve": t3 - t2,
+                   "peeled": peel.n_peeled})
     if strict and len(surplus):
         table = residual_table(c, x)
         scale = _row_scale(c, red, x, surplus)
@@ -227,6 +257,35 @@ def solve_balance(c: Compiled, *, cache: dict | None = None, rtol: float = CONSI
         if bad.any():
             raise _inconsistent(c, red, surplus[bad], resid[bad], table)
     return bal
+
+
+def _in(idx: np.ndarray, n: int) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[idx] = True
+    return mask
+
+
+def lift_structure(st: Structure, peel, m: int, n: int) -> Structure:
+    """The core's structure in the numbering of the whole system; peeled rows are matched to
+    their peeled columns (and under-determined where they depend on under-determined ones)."""
+    if not peel.n_peeled:
+        return st
+    rr, cc = peel.core_rows, peel.core_cols
+    row_match = np.full(m, -1, dtype=np.int64)
+    col_match = np.full(n, -1, dtype=np.int64)
+    ok = st.row_match >= 0
+    row_match[rr[ok]] = cc[st.row_match[ok]]
+    col_match[cc[st.col_match >= 0]] = rr[st.col_match[st.col_match >= 0]]
+    for rows, cols, _ in peel.rounds:
+        row_match[rows], col_match[cols] = cols, rows
+    masks = []
+    for core_mask, index, size in ((st.under_cols, cc, n), (st.under_rows, rr, m),
+                                   (st.over_rows, rr, m), (st.over_cols, cc, n)):
+        full = np.zeros(size, dtype=bool)
+        full[index[core_mask]] = True
+        masks.append(full)
+    under_cols, under_rows, over_rows, over_cols = masks
+    return Structure(row_match, col_match, under_cols, under_rows, over_rows, over_cols)
 
 
 def _fingerprint(R, rows, cols) -> str:
@@ -254,8 +313,8 @@ def _row_scale(c: Compiled, red: Reduced, x: np.ndarray, rows: np.ndarray) -> np
 def _row_terms(c: Compiled, red: Reduced, xa: np.ndarray) -> np.ndarray:
     """For every row of the reduced system: sum over its flows of |w x| (plus |T|)."""
     L = len(c.layers)
-    inc_f, inc_l = np.nonzero(c.W)
-    w = c.W[inc_f, inc_l] * xa[inc_f]
+    inc_f, inc_l, w = c.incidence
+    w = w * xa[inc_f]
     key_row = np.full(c.n_nodes * L, -1, dtype=np.int64)
     n_rows = red.R.shape[0]
     out = np.zeros(n_rows)
@@ -264,22 +323,19 @@ def _row_terms(c: Compiled, red: Reduced, xa: np.ndarray) -> np.ndarray:
     for ends in (c.head, c.tail):
         row = key_row[ends[inc_f] * L + inc_l]
         on = row >= 0
-        np.add.at(out, row[on], w[on])
+        out += np.bincount(row[on], weights=w[on], minlength=n_rows)
     t_rows = np.flatnonzero(red.row_kind == 0)
     key_t = np.full(c.n_nodes * L, -1, dtype=np.int64)
     key_t[red.row_node[t_rows] * L + red.row_layer[t_rows]] = t_rows
     row = key_t[c.head[inc_f] * L + inc_l]
     on = row >= 0
-    np.add.at(out, row[on], 2 * w[on])
+    out += np.bincount(row[on], weights=2 * w[on], minlength=n_rows)
     return out
 
 
-def _undetermined_flows(red: Reduced, st: Structure) -> np.ndarray:
-    if not st.under_cols.any():
-        return np.zeros(0, dtype=np.int64)
-    has = red.G_col >= 0
-    idx = np.flatnonzero(has)
-    return idx[st.under_cols[red.G_col[idx]]]
+def undetermined(bal: Balance) -> np.ndarray:
+    """Indices of flows the balances leave undetermined (NaN quantities)."""
+    return np.flatnonzero(np.isnan(bal.x))
 
 
 def _underdetermined(c: Compiled, red: Reduced, st: Structure) -> UnderdeterminedError:
@@ -341,8 +397,8 @@ def _inconsistent(c, red, rows, resid, table) -> InconsistentError:
 def residual_table(c: Compiled, x: np.ndarray) -> pd.DataFrame:
     """In, out, stock and residual (in - out - stock) per node and layer, with `closed`."""
     L = len(c.layers)
-    inc_f, inc_l = np.nonzero(c.W)
-    wx = c.W[inc_f, inc_l] * x[inc_f]
+    inc_f, inc_l, w = c.incidence
+    wx = w * x[inc_f]
     size = c.n_nodes * L
     inflow = np.bincount(c.head[inc_f] * L + inc_l, weights=wx, minlength=size)
     outflow = np.bincount(c.tail[inc_f] * L + inc_l, weights=wx, minlength=size)
@@ -369,5 +425,6 @@ def describe_structure(c: Compiled, bal: Balance) -> dict:
         "node_inflows": red.n_t, "balance_equations": int((red.row_kind == 1).sum()),
         "degrees_of_freedom": st.degrees_of_freedom,
         "surplus_equations": int(len(bal.surplus_rows)),
-        "undetermined_flows": name_list(c.flow_ids[_undetermined_flows(red, st)]),
+        "undetermined_flows": name_list(c.flow_ids[undetermined(bal)]),
+        "peeled": bal.timings.get("peeled", 0),
     }

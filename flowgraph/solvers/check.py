@@ -100,11 +100,12 @@ def _notes(c) -> list[str]:
     if inferred:
         notes.append("carriers not declared, taken from the data table or the flow unit: "
                      + ", ".join(inferred))
-    nolayer = sorted({c.carrier[i] for i in np.flatnonzero(~(c.W != 0).any(axis=1))})
+    nolayer = sorted({str(c.pair_carrier[j]) for j in np.flatnonzero(~(c.pair_W != 0).any(axis=1))})
     if nolayer:
         notes.append("carriers that count in no balance layer (give density, energy_content "
                      "or layers): " + ", ".join(map(str, nolayer)))
-    bought = np.flatnonzero((c.node_kind[c.tail] == "source") & np.isnan(c.price))
+    bought = np.flatnonzero(c.node_kind[c.tail] == "source")
+    bought = bought[np.isnan(c.prices(bought))]
     if len(bought):
         notes.append(f"{len(bought)} purchased flow(s) without a price (their cost counts as 0): "
                      + c.flow_names(bought, limit=5))

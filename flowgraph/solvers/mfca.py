@@ -25,7 +25,7 @@ def flow_cost_matrix(result, centres=None, include_system: bool = True) -> pd.Da
     kinds = c.node_kind
     if centres is None:
         centres = c.node_ids[np.isin(kinds, ["process", "utility", "storage"])]
-    mass = c.W[:, c.layer_index("mass")] * np.nan_to_num(result.quantities)
+    mass = c.weight(c.layer_index("mass")) * np.nan_to_num(result.quantities)
     frame = f[list(COST_ATTRIBUTES) + ["cost", "tce", "co2"]].copy()
     frame["mass"] = mass
     frame["product"] = np.where(c.negative, "negative", "positive")

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 
 from ..errors import AllocationError, SingularError
@@ -35,9 +36,11 @@ COST_ATTRIBUTES = ATTRIBUTES[:4]
 class Origins:
     """Where value enters, one column per attribute.
 
-    flow: amounts carried by flows on top of what they are allocated (purchases from sources);
-    node: a node's own amounts, allocated by its key to all its outputs;
-    negative: a node's own amounts allocated to its negative products only (waste management).
+    flow: amounts carried by flows on top of what they are allocated (purchases from sources),
+          (flows, k), a dense array or a scipy.sparse matrix (mostly zeros: use sparse);
+    node: a node's own amounts, allocated by its key to all its outputs, (nodes, k);
+    negative: a node's own amounts allocated to its negative products only (waste
+          management), (nodes, k).
     """
 
     names: tuple[str, ...]
@@ -61,12 +64,17 @@ class Propagation:
 def default_origins(c: Compiled, x: np.ndarray) -> Origins:
     """Purchases priced on flows from sources, node costs, own CO2 and tce (ATTRIBUTES)."""
     k = len(ATTRIBUTES)
-    flow = np.zeros((c.n_flows, k))
     purchase = np.flatnonzero(c.node_kind[c.tail] == "source")
-    amount = x[purchase] * np.nan_to_num(c.price[purchase], nan=0.0)
-    flow[purchase, c.category[purchase]] = amount
-    flow[purchase, ATTRIBUTES.index("tce")] = x[purchase] * c.tce[purchase]
-    flow[purchase, ATTRIBUTES.index("co2")] = x[purchase] * c.co2[purchase]
+    xp = x[purchase]
+    pair = c.pair[purchase]
+    rows = np.concatenate([purchase] * 3)
+    cols = np.concatenate([c.pair_category[pair].astype(np.int64),
+                           np.full(len(purchase), ATTRIBUTES.index("tce")),
+                           np.full(len(purchase), ATTRIBUTES.index("co2"))])
+    vals = np.concatenate([xp * np.nan_to_num(c.prices(purchase), nan=0.0),
+                           xp * c.pair_tce[pair], xp * c.pair_co2[pair]])
+    keep = vals != 0
+    flow = sp.csc_matrix((vals[keep], (rows[keep], cols[keep])), shape=(c.n_flows, k))
     node = np.zeros((c.n_nodes, k))
     for i, cat in enumerate(COST_CATEGORIES):
         if cat != "waste_management":
@@ -85,13 +93,14 @@ def allocation_keys(c: Compiled, x: np.ndarray):
     weight = np.zeros(c.n_flows)
     for name, layer in (("mass", "mass"), ("energy", "energy")):
         sel = code == ALLOC_CODES[name]
-        weight[sel] = c.W[sel, c.layer_index(layer)] * x[sel]
+        weight[sel] = c.weight(c.layer_index(layer), sel) * x[sel]
     sel = code == ALLOC_CODES["value"]
-    weight[sel] = np.nan_to_num(c.price[sel], nan=0.0) * x[sel]
+    weight[sel] = np.nan_to_num(c.prices(np.flatnonzero(sel)), nan=0.0) * x[sel]
     sel = code == ALLOC_CODES["fixed"]
-    weight[sel] = np.nan_to_num(c.allocation_share[sel], nan=0.0)
+    if sel.any():
+        weight[sel] = np.nan_to_num(c.allocation_share[sel], nan=0.0)
     sel = np.flatnonzero(code >= LAYER_KEY)
-    weight[sel] = c.W[sel, code[sel] - LAYER_KEY] * x[sel]
+    weight[sel] = c.pair_W[c.pair[sel], code[sel] - LAYER_KEY] * x[sel]
     weight = np.nan_to_num(weight, nan=0.0)
     total = np.bincount(c.tail, weights=weight, minlength=c.n_nodes)
     # a storage node keeps the part of its value that stays in stock
@@ -118,38 +127,76 @@ def _stock_weight(c: Compiled) -> np.ndarray:
 
 def propagate(c: Compiled, x: np.ndarray, origins: Origins | None = None, *,
               cache: dict | None = None) -> Propagation:
-    """Solve (I - K) A = B for all attributes at once and read off the flow values."""
+    """Solve (I - K) A = B for all attributes at once and read off the flow values.
+
+    Column by column where arrays are flows x attributes, so that memory stays at one such
+    array (the result) plus one column of temporaries."""
     origins = origins if origins is not None else default_origins(c, x)
+    names = tuple(origins.names)
+    k = len(names)
+    n = c.n_nodes
     key, neg_key, total, neg_total = allocation_keys(c, x)
     _check_allocatable(c, origins, neg_total)
-    n = c.n_nodes
+    inj = sp.csc_matrix(origins.flow)          # purchases: few rows carry anything
+    negative = np.asarray(origins.negative, dtype=float)
+    has_negative = np.abs(negative).sum(axis=0) > 0
+    B = np.array(origins.node, dtype=float, copy=True)
+    for j in range(k):
+        r, v = _column(inj, j)
+        B[:, j] += np.bincount(c.head[r], weights=v, minlength=n)
+        if has_negative[j]:
+            B[:, j] += np.bincount(c.head, weights=neg_key * negative[c.tail, j], minlength=n)
     K = sp.csr_matrix((key, (c.head, c.tail)), shape=(n, n))
     A_mat = (sp.identity(n, format="csr") - K).tocsr()
     A_mat.eliminate_zeros()
-    # B: own amounts, plus flow-borne amounts and waste cost arriving at each head
-    carried = origins.flow + neg_key[:, None] * origins.negative[c.tail]
-    B = origins.node + _scatter(c.head, carried, n)
-    solver = _solver(A_mat, cache, c)
-    try:
-        A = solver.solve(B)
-    except SingularBlock as exc:
-        raise _stuck(c, exc.columns) from None
-    flow = key[:, None] * A[c.tail] + carried
-    # what a node brings in: inflows, own amounts, and what its outflows carry on top of their
-    # allocated share (purchases leaving a source), so that in = out + retained everywhere
-    node_in = A + origins.negative + _scatter(c.tail, origins.flow, n)
-    node_out = _scatter(c.tail, flow, n)
+    A = np.zeros((n, k))
+    live = np.flatnonzero(np.abs(B).sum(axis=0) > 0)
+    if len(live):
+        solver = _solver(A_mat, cache, c)
+        try:
+            A[:, live] = _solve_basis(solver, B[:, live])
+        except SingularBlock as exc:
+            raise _stuck(c, exc.columns) from None
+    flow = np.empty((c.n_flows, k), order="F")
+    node_in = A + negative
+    node_out = np.empty((n, k))
+    for j in range(k):
+        col = key * A[c.tail, j]
+        if has_negative[j]:
+            col += neg_key * negative[c.tail, j]
+        r, v = _column(inj, j)
+        col[r] += v
+        flow[:, j] = col
+        node_in[:, j] += np.bincount(c.tail[r], weights=v, minlength=n)
+        node_out[:, j] = np.bincount(c.tail, weights=col, minlength=n)
     retained = node_in - node_out
     _check_stuck(c, retained, total)
-    return Propagation(origins.names, flow, node_in, node_out, retained, key)
+    return Propagation(names, flow, node_in, node_out, retained, key)
 
 
-def _scatter(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Column-wise bincount: out[i] = sum of values rows whose index is i."""
-    out = np.empty((n, values.shape[1]))
-    for j in range(values.shape[1]):
-        out[:, j] = np.bincount(index, weights=values[:, j], minlength=n)
+def _solve_basis(solver, B: np.ndarray) -> np.ndarray:
+    """Solve for a basis of B's columns only: attributes injected by the same purchases
+    (tce and energy cost of one carrier, say) are linearly dependent, and one solve serves
+    them all. Pivoted QR of the column-scaled B; dependence is exploited only where exact
+    to rounding (relative 1e-12), so nothing is approximated."""
+    scale = np.abs(B).max(axis=0)
+    if B.shape[1] == 1:
+        return solver.solve(B[:, 0])[:, None]
+    Q, R, piv = scipy.linalg.qr(B / scale, mode="economic", pivoting=True)
+    d = np.abs(np.diag(R))
+    rank = int((d > 1e-12 * d[0]).sum())
+    if rank == B.shape[1]:
+        return solver.solve(B)
+    Y = solver.solve(Q[:, :rank]).reshape(B.shape[0], rank)
+    out = np.empty_like(B)
+    out[:, piv] = (Y @ R[:rank]) * scale[piv]
     return out
+
+
+def _column(m: sp.csc_matrix, j: int):
+    """Row indices and values of column j of a CSC matrix."""
+    lo, hi = m.indptr[j], m.indptr[j + 1]
+    return m.indices[lo:hi], m.data[lo:hi]
 
 
 def _solver(A_mat, cache, c):
@@ -183,9 +230,11 @@ def _check_allocatable(c: Compiled, origins: Origins, neg_total: np.ndarray) -> 
 def _check_stuck(c: Compiled, retained: np.ndarray, total: np.ndarray) -> None:
     """Value that enters a node with outputs but cannot leave (no output carries the key)."""
     has_out = np.bincount(c.tail, minlength=c.n_nodes) > 0
-    mag = np.abs(retained).max(axis=1)
+    big = np.abs(retained).max(axis=0, initial=0.0)    # what the sinks absorb, say
+    mag = (np.abs(retained) / np.maximum(big, 1e-300)).max(axis=1) if retained.size else \
+        np.zeros(c.n_nodes)
     holds = np.isin(c.node_kind, ["sink", "storage"])
-    bad = np.flatnonzero(has_out & ~holds & (total <= 0) & (mag > 0))
+    bad = np.flatnonzero(has_out & ~holds & (total <= 0) & (mag > 1e-9))
     if len(bad):
         names = [list(ALLOC_CODES)[a] if a < LAYER_KEY else c.layers[a - LAYER_KEY]
                  for a in c.allocation[bad]]

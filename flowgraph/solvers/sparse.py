@@ -111,6 +111,63 @@ def _alternating(adj: sp.csr_matrix, match_start, match_other, n_start, n_other)
 
 
 @dataclass
+class Peeling:
+    """Column singletons taken out of a system before the rest is analysed and solved.
+
+    A column that appears in one equation only is fixed by that equation alone, whatever
+    the rest says; taking it out with its equation (and repeating, as a chain of unknown
+    flows unravels) leaves the core system. `rounds` hold (rows, cols, coefficient) in the
+    order peeled; back-substitution runs them in reverse.
+    """
+
+    rounds: list
+    core_rows: np.ndarray
+    core_cols: np.ndarray
+
+    @property
+    def n_peeled(self) -> int:
+        return sum(len(r[0]) for r in self.rounds)
+
+    def back_substitute(self, R: sp.csr_matrix, r: np.ndarray, z: np.ndarray) -> None:
+        """Fill z at the peeled columns from their equations (NaN where inputs are NaN)."""
+        for rows, cols, coef in reversed(self.rounds):
+            z[cols] = 0.0
+            z[cols] = (r[rows] - R[rows] @ z) / coef
+
+
+def peel_singletons(R: sp.csr_matrix, max_rounds: int = 12, min_fraction: float = 0.001) -> Peeling:
+    """Peel column singletons round by round, vectorised; stop when a round takes fewer
+    than `min_fraction` of the remaining columns (the rest is left to the block solver)."""
+    R = sp.csr_matrix(R)
+    m, n = R.shape
+    csc = R.tocsc()
+    entry_col = np.repeat(np.arange(n), np.diff(csc.indptr))
+    entry_row_csr = np.repeat(np.arange(m), np.diff(R.indptr))
+    alive_r = np.ones(m, dtype=bool)
+    alive_c = np.ones(n, dtype=bool)
+    count = np.diff(csc.indptr).copy()
+    rounds = []
+    for _ in range(max_rounds):
+        cand = alive_c & (count == 1)
+        n_cand = int(cand.sum())
+        if n_cand == 0 or (rounds and n_cand < min_fraction * alive_c.sum()):
+            break
+        hit = cand[entry_col] & alive_r[csc.indices]
+        rows, cols, coef = csc.indices[hit], entry_col[hit], csc.data[hit]
+        once = np.bincount(rows, minlength=m)[rows] == 1     # a row can fix one column only
+        rows, cols, coef = rows[once], cols[once], coef[once]
+        if not len(rows):
+            break
+        rounds.append((rows, cols, coef))
+        gone = np.zeros(m, dtype=bool)
+        gone[rows] = True
+        alive_r[rows] = False
+        alive_c[cols] = False
+        count -= np.bincount(R.indices[gone[entry_row_csr]], minlength=n)
+    return Peeling(rounds, np.flatnonzero(alive_r), np.flatnonzero(alive_c))
+
+
+@dataclass
 class SolveStats:
     """What the block solver did: block counts, methods, iterations, time."""
 
