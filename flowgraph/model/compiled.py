@@ -44,10 +44,8 @@ class Compiled:
     tail: np.ndarray               # node index of each flow's source
     head: np.ndarray               # node index of each flow's target
     spec: np.ndarray               # FREE, KNOWN, SHARE or PER
-    value: np.ndarray              # known quantity (flow unit)
-    share: np.ndarray
+    param: np.ndarray              # the known quantity, share or recipe ratio, by spec
     per_index: np.ndarray          # flow index a recipe refers to, -1 if none
-    ratio: np.ndarray
     layers: list[str]              # balance layer names: mass, energy, elements
     pair: np.ndarray               # code of each flow's (carrier, unit) pair
     pair_W: np.ndarray             # (pairs, layers): layer units per flow unit, 0 = not in it
@@ -71,6 +69,22 @@ class Compiled:
     node_origin: np.ndarray
     flow_origin: np.ndarray | None
     extra: dict = field(default_factory=dict)
+
+    # -- per-flow views ----------------------------------------------------------------------
+    @property
+    def value(self) -> np.ndarray:
+        """Known quantity of each flow (flow unit), 0 where not known."""
+        return np.where(self.spec == KNOWN, self.param, 0.0)
+
+    @property
+    def share(self) -> np.ndarray:
+        """Transfer coefficient of each flow, 0 where none."""
+        return np.where(self.spec == SHARE, self.param, 0.0)
+
+    @property
+    def ratio(self) -> np.ndarray:
+        """Recipe ratio of each flow, 0 where none."""
+        return np.where(self.spec == PER, self.param, 0.0)
 
     # -- per-flow views, expanded once when first read -------------------------------------
     @cached_property
@@ -212,7 +226,7 @@ def compile_network(net: Network) -> Compiled:
                              nodes=list(pd.unique(missing)), flows=list(flow_ids[idx]),
                              origin=_at(f_origin, idx[0]))
 
-    spec, value, share, per_index, ratio = _specs(flows, flow_ids, f_origin)
+    spec, param, per_index = _specs(flows, flow_ids, f_origin)
     role_code, role_names = pd.factorize(flows["role"].fillna("product").to_numpy(dtype=object))
     bad = ~_member(np.asarray(role_names, dtype=object), ROLES)
     if bad.any():
@@ -236,8 +250,8 @@ def compile_network(net: Network) -> Compiled:
     itype = _index_type(len(node_ids))
     comp = Compiled(
         network=net, node_ids=node_ids, node_kind=kind, flow_ids=flow_ids,
-        tail=tail.astype(itype), head=head.astype(itype), spec=spec, value=value,
-        share=share, per_index=per_index, ratio=ratio, pair=pair, **tables,
+        tail=tail.astype(itype), head=head.astype(itype), spec=spec, param=param,
+        per_index=per_index, pair=pair, **tables,
         flow_price=(priced, own_price[priced]), role_code=role_code, negative=negative,
         closed=closed, stock=stock, node_costs=node_costs,
         node_co2=nodes["co2"].fillna(0.0).to_numpy(float),
@@ -320,7 +334,10 @@ def _specs(flows, flow_ids, origin):
             i = np.flatnonzero(dangling)[0]
             raise ModelError(f"flow '{flow_ids[i]}' is per '{per_flow[i]}', which is not a flow",
                              flows=[flow_ids[i]], origin=_at(origin, i))
-    return spec, np.where(has_q, q, 0.0), np.where(has_s, s, 0.0), per_index, np.where(has_per, r, 0.0)
+    param = np.where(has_q, q, 0.0)
+    param[has_s] = s[has_s]
+    param[has_per] = r[has_per]
+    return spec, param, per_index
 
 
 def _carrier_unit_pairs(net, carrier, unit, flow_ids, origin):
@@ -447,7 +464,7 @@ def _check_shares(c: Compiled) -> None:
                          origin=_at(c.flow_origin, i))
     L = len(c.layers)
     key = c.tail[sh] * L + prim
-    total = np.bincount(key, weights=c.share[sh], minlength=c.n_nodes * L)
+    total = np.bincount(key, weights=c.param[sh], minlength=c.n_nodes * L)
     over = np.flatnonzero(total > 1.0 + SHARE_TOL)
     if len(over):
         node, lay = divmod(int(over[0]), L)

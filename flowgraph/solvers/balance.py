@@ -65,13 +65,20 @@ class Reduced:
         return x
 
 
+def _pop_concat(parts: list) -> np.ndarray:
+    """Concatenate and empty the list, so that the pieces are freed as soon as copied."""
+    out = np.concatenate(parts)
+    parts.clear()
+    return out
+
+
 def resolve_recipes(c: Compiled):
     """For each flow: the non-recipe flow its recipe chain ends at, and the product of ratios.
 
     Pointer jumping: log2(depth) vectorised steps. A chain that loops is an error."""
     n = c.n_flows
     parent = np.where(c.spec == PER, c.per_index, np.arange(n))
-    mult = np.where(c.spec == PER, c.ratio, 1.0)
+    mult = np.where(c.spec == PER, c.param, 1.0)
     for _ in range(64):
         new_parent = parent[parent]
         if np.array_equal(new_parent, parent):
@@ -94,30 +101,33 @@ def reduce_system(c: Compiled) -> Reduced:
 
     # z columns: node inflows referred to by shares, then free flows
     share_idx = np.flatnonzero(c.spec == SHARE)
-    share_layer = c.pair_primary[c.pair[share_idx]].astype(np.int64)
+    share_layer = c.pair_primary[c.pair[share_idx]].astype(np.int32)
     t_mask = np.zeros(c.n_nodes * L, dtype=bool)
     t_mask[c.tail[share_idx] * L + share_layer] = True
     t_key = np.flatnonzero(t_mask)
     t_node, t_layer = np.divmod(t_key, L)
-    t_col_of_key = np.full(c.n_nodes * L, -1, dtype=np.int64)
-    t_col_of_key[t_key] = np.arange(len(t_key))
     free_flow = np.flatnonzero(c.spec == FREE)
-    col_of_flow = np.full(nf, -1, dtype=np.int64)
-    col_of_flow[free_flow] = len(t_key) + np.arange(len(free_flow))
     nz = len(t_key) + len(free_flow)
+    nrows_max = len(t_key) + int(c.closed.sum())
+    itype = np.int32 if max(nz, nrows_max, c.n_nodes * L) < 2**31 - 1 else np.int64
+    t_col_of_key = np.full(c.n_nodes * L, -1, dtype=itype)
+    t_col_of_key[t_key] = np.arange(len(t_key))
+    col_of_flow = np.full(nf, -1, dtype=itype)
+    col_of_flow[free_flow] = len(t_key) + np.arange(len(free_flow))
 
     # each flow's own (column, coefficient, constant) before recipes
-    own_col = np.full(nf, -1, dtype=np.int64)
+    own_col = np.full(nf, -1, dtype=itype)
     own_coef = np.zeros(nf)
     own_g = np.zeros(nf)
-    own_g[c.spec == KNOWN] = c.value[c.spec == KNOWN]
+    known = c.spec == KNOWN
+    own_g[known] = c.param[known]
     if len(share_idx):
         keys = c.tail[share_idx] * L + share_layer
         own_col[share_idx] = t_col_of_key[keys]
-        own_coef[share_idx] = c.share[share_idx] / c.pair_W[c.pair[share_idx], share_layer]
+        own_coef[share_idx] = c.param[share_idx] / c.pair_W[c.pair[share_idx], share_layer]
     own_col[free_flow] = col_of_flow[free_flow]
     own_coef[free_flow] = 1.0
-    G_col = own_col[root].astype(np.int32 if nz < 2**31 - 1 else np.int64)
+    G_col = own_col[root]
     G_coef = own_coef[root] * mult
     g = own_g[root] * mult
     del own_col, own_coef, own_g, root, mult
@@ -130,7 +140,7 @@ def reduce_system(c: Compiled) -> Reduced:
     touched[head_key] = True
     touched[tail_key] = True
     bal_key = np.flatnonzero(c.closed.ravel() & (touched | (c.stock.ravel() != 0)))
-    bal_row_of_key = np.full(c.n_nodes * L, -1, dtype=np.int64)
+    bal_row_of_key = np.full(c.n_nodes * L, -1, dtype=itype)
     bal_row_of_key[bal_key] = len(t_key) + np.arange(len(bal_key))
     nrows = len(t_key) + len(bal_key)
     has_t = t_col_of_key >= 0
@@ -139,8 +149,8 @@ def reduce_system(c: Compiled) -> Reduced:
     # a node whose inflow is a column T closes its balance as T - sum(w x_out) = stock (the
     # T row says sum(w x_in) = T): one entry instead of one per inflow
     with_t = bal_key[has_t[bal_key]]
-    rows = [np.arange(len(t_key)), bal_row_of_key[with_t]]
-    cols = [np.arange(len(t_key)), t_col_of_key[with_t]]
+    rows = [np.arange(len(t_key), dtype=itype), bal_row_of_key[with_t]]
+    cols = [np.arange(len(t_key), dtype=itype), t_col_of_key[with_t]]
     vals = [np.ones(len(t_key)), np.ones(len(with_t))]
 
     def add(row, sel, sign):
@@ -158,21 +168,21 @@ def reduce_system(c: Compiled) -> Reduced:
     b_row = bal_row_of_key[head_key]
     on = (b_row >= 0) & ~has_t[head_key]
     rhs += add(b_row[on], on, 1.0)
+    del head_key, t_row
     b_row = bal_row_of_key[tail_key]
     on = b_row >= 0
     # outflows that are shares of the same node's inflow all land on its own T: sum them first
     own_t = on & (G_col[inc_f] == t_col_of_key[tail_key]) & (G_col[inc_f] >= 0)
     agg = np.bincount(b_row[own_t], weights=-w[own_t] * G_coef[inc_f[own_t]], minlength=nrows)
     agg_rows = np.flatnonzero(agg)
-    rows.append(agg_rows)
+    rows.append(agg_rows.astype(itype))
     cols.append(t_col_of_key[bal_key[agg_rows - len(t_key)]])
     vals.append(agg[agg_rows])
     rest = on & ~own_t
     rhs += add(b_row[rest], rest, -1.0)
-    index = np.int32 if max(nrows, nz) < 2**31 - 1 else np.int64
-    R = sp.csr_matrix((np.concatenate(vals),
-                       (np.concatenate(rows).astype(index), np.concatenate(cols).astype(index))),
-                      shape=(nrows, nz))
+    del tail_key, b_row, on, own_t, rest, touched
+    R = sp.coo_matrix((_pop_concat(vals), (_pop_concat(rows), _pop_concat(cols))),
+                      shape=(nrows, nz)).tocsr()
     R.sum_duplicates()
     row_kind = np.concatenate([np.zeros(len(t_key), np.int8), np.ones(len(bal_key), np.int8)])
     row_node = np.concatenate([t_node, bal_key // L])
@@ -236,11 +246,12 @@ def solve_balance(c: Compiled, *, cache: dict | None = None, rtol: float = CONSI
             raise _singular(c, red, cols[exc.columns]) from None
         bad = _verify(A, z[cols], red.r[rows])
         if bad is not None:
-            blocks = solver.diagnose()
+            blocks = solver.diagnose(A)
             if blocks:
                 raise _singular(c, red, cols[np.concatenate(blocks)])
             raise SingularError(f"the balance system is numerically singular "
                                 f"(relative residual {bad:.2e}); check shares near 1 in loops")
+        del A
     peel.back_substitute(R, red.r, z)
     t3 = time.perf_counter()
     x = red.flows_of(z)

@@ -86,33 +86,41 @@ def default_origins(c: Compiled, x: np.ndarray) -> Origins:
     return Origins(ATTRIBUTES, flow, node, negative)
 
 
-def allocation_keys(c: Compiled, x: np.ndarray):
+def allocation_keys(c: Compiled, x: np.ndarray, negative: bool = True):
     """Per flow: its share of its source node's value, and of the node's waste-management
-    cost (negative products only); per node: the total key weight of its outputs."""
+    cost (negative products only; None when `negative` is False); per node: the total key
+    weight of its outputs, and of its negative outputs."""
     code = c.allocation[c.tail]
     weight = np.zeros(c.n_flows)
     for name, layer in (("mass", "mass"), ("energy", "energy")):
-        sel = code == ALLOC_CODES[name]
+        sel = np.flatnonzero(code == ALLOC_CODES[name])
         weight[sel] = c.weight(c.layer_index(layer), sel) * x[sel]
-    sel = code == ALLOC_CODES["value"]
-    weight[sel] = np.nan_to_num(c.prices(np.flatnonzero(sel)), nan=0.0) * x[sel]
-    sel = code == ALLOC_CODES["fixed"]
-    if sel.any():
+    sel = np.flatnonzero(code == ALLOC_CODES["value"])
+    weight[sel] = np.nan_to_num(c.prices(sel), nan=0.0) * x[sel]
+    sel = np.flatnonzero(code == ALLOC_CODES["fixed"])
+    if len(sel):
         weight[sel] = np.nan_to_num(c.allocation_share[sel], nan=0.0)
     sel = np.flatnonzero(code >= LAYER_KEY)
     weight[sel] = c.pair_W[c.pair[sel], code[sel] - LAYER_KEY] * x[sel]
-    weight = np.nan_to_num(weight, nan=0.0)
-    total = np.bincount(c.tail, weights=weight, minlength=c.n_nodes)
+    del code, sel
+    np.nan_to_num(weight, copy=False, nan=0.0)
     # a storage node keeps the part of its value that stays in stock
-    retained_w = _stock_weight(c)
-    total_all = total + retained_w
-    key = np.divide(weight, total_all[c.tail], out=np.zeros_like(weight),
-                    where=total_all[c.tail] > 0)
-    neg_w = np.where(c.negative, weight, 0.0)
-    neg_total = np.bincount(c.tail, weights=neg_w, minlength=c.n_nodes)
-    neg_key = np.divide(neg_w, neg_total[c.tail], out=np.zeros_like(neg_w),
-                        where=neg_total[c.tail] > 0)
-    return key, neg_key, total_all, neg_total
+    total = np.bincount(c.tail, weights=weight, minlength=c.n_nodes) + _stock_weight(c)
+    neg = np.flatnonzero(c.negative)
+    neg_total = np.bincount(c.tail[neg], weights=weight[neg], minlength=c.n_nodes)
+    neg_key = None
+    if negative:
+        neg_key = np.zeros(c.n_flows)
+        d = neg_total[c.tail[neg]]
+        neg_key[neg] = np.divide(weight[neg], d, out=np.zeros(len(neg)), where=d > 0)
+    # key = weight / total at the tail, in place, in slices (no full-length temporaries)
+    step = 1 << 20
+    for lo in range(0, c.n_flows, step):
+        d = total[c.tail[lo:lo + step]]
+        part = weight[lo:lo + step]
+        np.divide(part, d, out=part, where=d > 0)
+        part[d <= 0] = 0.0
+    return weight, neg_key, total, neg_total
 
 
 def _stock_weight(c: Compiled) -> np.ndarray:
@@ -135,20 +143,24 @@ def propagate(c: Compiled, x: np.ndarray, origins: Origins | None = None, *,
     names = tuple(origins.names)
     k = len(names)
     n = c.n_nodes
-    key, neg_key, total, neg_total = allocation_keys(c, x)
-    _check_allocatable(c, origins, neg_total)
-    inj = sp.csc_matrix(origins.flow)          # purchases: few rows carry anything
     negative = np.asarray(origins.negative, dtype=float)
     has_negative = np.abs(negative).sum(axis=0) > 0
+    key, neg_key, total, neg_total = allocation_keys(c, x, negative=bool(has_negative.any()))
+    _check_allocatable(c, origins, neg_total)
+    inj = sp.csc_matrix(origins.flow)          # purchases: few rows carry anything
     B = np.array(origins.node, dtype=float, copy=True)
     for j in range(k):
         r, v = _column(inj, j)
         B[:, j] += np.bincount(c.head[r], weights=v, minlength=n)
         if has_negative[j]:
             B[:, j] += np.bincount(c.head, weights=neg_key * negative[c.tail, j], minlength=n)
-    K = sp.csr_matrix((key, (c.head, c.tail)), shape=(n, n))
-    A_mat = (sp.identity(n, format="csr") - K).tocsr()
-    A_mat.eliminate_zeros()
+    on = np.flatnonzero(key)
+    diag = np.arange(n, dtype=c.head.dtype)
+    A_mat = sp.csr_matrix((np.concatenate([np.ones(n), -key[on]]),
+                           (np.concatenate([diag, c.head[on]]), np.concatenate([diag, c.tail[on]]))),
+                          shape=(n, n))
+    del on, diag
+    A_mat.sum_duplicates()
     A = np.zeros((n, k))
     live = np.flatnonzero(np.abs(B).sum(axis=0) > 0)
     if len(live):
@@ -157,6 +169,8 @@ def propagate(c: Compiled, x: np.ndarray, origins: Origins | None = None, *,
             A[:, live] = _solve_basis(solver, B[:, live])
         except SingularBlock as exc:
             raise _stuck(c, exc.columns) from None
+        del solver
+    del A_mat, B
     flow = np.empty((c.n_flows, k), order="F")
     node_in = A + negative
     node_out = np.empty((n, k))

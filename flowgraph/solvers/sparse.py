@@ -189,11 +189,13 @@ class SolveStats:
 class _Segment:
     """A run of consecutive blocks solved together, or one huge block."""
 
-    def __init__(self, lo, hi, P, single, huge, columns, max_iter=None):
+    def __init__(self, lo, hi, rows, single, huge, columns, max_iter=None):
+        """rows: the segment's rows of the permuted matrix (CSR, all columns)."""
         self.lo, self.hi = lo, hi
         self.max_iter = max_iter
-        self.off = P[lo:hi, :lo].tocsr() if lo else None
-        D = P[lo:hi, lo:hi]
+        self.off = rows[:, :lo].tocsr() if lo else None
+        D = rows[:, lo:hi]
+        del rows
         self.columns = columns          # original unknown numbers, for diagnosis
         self.method = "triangular" if single else ("iterative" if huge else "lu")
         self.iterations = 0
@@ -208,8 +210,10 @@ class _Segment:
             if hi - lo == 1 or self.D.nnz == hi - lo:
                 self.method = "diagonal"
                 self.diag = diag
+                self.D = None
         elif self.method == "lu":
             self.lu = _lu(D, natural=True, columns=columns)
+            self.D = None
         else:
             self.D = D.tocsr()
             diag = self.D.diagonal()
@@ -335,7 +339,8 @@ class BlockSolver:
         self.perm = perm
         self.stats.blocks = ncomp
         self.stats.largest_block = int(sizes.max())
-        P = A[perm][:, perm].tocsr()
+        inv = np.empty_like(perm)
+        inv[perm] = np.arange(n)
         starts = np.concatenate([[0], np.cumsum(sizes)])
         self.segments = []
         lo = 0
@@ -343,7 +348,7 @@ class BlockSolver:
         while b < ncomp:
             if sizes[b] >= huge:
                 seg_hi = starts[b + 1]
-                self._add(lo, seg_hi, P, perm, single=False, huge=True)
+                self._add(lo, seg_hi, A, perm, inv, single=False, huge=True)
                 lo, b = seg_hi, b + 1
                 continue
             e = b
@@ -351,13 +356,17 @@ class BlockSolver:
                 e += 1
             seg_hi = starts[e]
             single = bool(np.all(sizes[b:e] == 1))
-            self._add(lo, seg_hi, P, perm, single=single, huge=False)
+            self._add(lo, seg_hi, A, perm, inv, single=single, huge=False)
             lo, b = seg_hi, e
-        self.P = P
         self.stats.factor_seconds = time.perf_counter() - t0
 
-    def _add(self, lo, hi, P, perm, single, huge):
-        seg = _Segment(lo, hi, P, single, huge, perm[lo:hi], self.max_iter)
+    def _add(self, lo, hi, A, perm, inv, single, huge):
+        """One segment from its own rows of A, columns renumbered in the permuted order (no
+        permuted copy of the whole matrix is ever held)."""
+        rows = A[perm[lo:hi]]
+        rows = sp.csr_matrix((rows.data, inv[rows.indices], rows.indptr), shape=(hi - lo, self.n))
+        rows.sort_indices()
+        seg = _Segment(lo, hi, rows, single, huge, perm[lo:hi], self.max_iter)
         self.segments.append(seg)
 
     def solve(self, b: np.ndarray) -> np.ndarray:
@@ -378,9 +387,10 @@ class BlockSolver:
                                 "iterations": s.iterations} for s in self.segments]
         return x
 
-    def diagnose(self) -> list[np.ndarray]:
-        """Unknown sets (original numbering) of the singular blocks, found block by block."""
-        A = self.P
+    def diagnose(self, A) -> list[np.ndarray]:
+        """Unknown sets (original numbering) of the singular blocks of A (the matrix this
+        solver was built from), found block by block."""
+        A = sp.csr_matrix(A)[self.perm][:, self.perm]
         ncomp, labels = connected_components(A, directed=True, connection="strong")
         bad = []
         diag = A.diagonal()
