@@ -65,3 +65,19 @@ def float_columns(component: str) -> list[str]:
 NEGATIVE_ROLES = frozenset({"loss", "emission", "waste"})
 #: cost categories a node may add and a carrier may fall in
 COST_CATEGORIES = ("material", "energy", "system", "waste_management")
+
+
+def markdown() -> str:
+    """The attribute tables as Markdown (docs/attributes.md is this, kept in sync by a test)."""
+    out = ["# Attributes of nodes, flows and carriers", "",
+           "Generated from `flowgraph/data/attributes.csv` by `flowgraph.model.schema.markdown()`;",
+           "a test keeps this page and the table in step.", ""]
+    for component in ("node", "flow", "carrier"):
+        out += [f"## {component}", "", "| attribute | type | unit | default | allowed | description |",
+                "| --- | --- | --- | --- | --- | --- |"]
+        for a in attributes(component).values():
+            allowed_ = ", ".join(x for x in a.allowed if x)
+            default = "" if a.default is None else a.default
+            out.append(f"| {a.name} | {a.type} | {a.unit} | {default} | {allowed_} | {a.description} |")
+        out.append("")
+    return "\n".join(out)
