@@ -108,7 +108,8 @@ def _shipped() -> pd.DataFrame:
 
 
 def grade_table(path=None, extra: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The shipped grade table, plus the rows of the CSV at `path` and of `extra`."""
+    """The shipped grade table, plus the rows of the CSV at `path` and of `extra` (which
+    replace shipped rows of the same product, route, variant and level)."""
     frames = [_shipped()]
     if path is not None:
         p = Path(path)
@@ -120,7 +121,9 @@ def grade_table(path=None, extra: pd.DataFrame | None = None) -> pd.DataFrame:
             raise CaseFileError(f"{p}: {exc}", origin=str(p)) from None
     if extra is not None:
         frames.append(_checked(extra, "grade table"))
-    return pd.concat(frames, ignore_index=True)
+    table = pd.concat(frames, ignore_index=True)
+    # a row given later (the case's) replaces the shipped row of the same level
+    return table.drop_duplicates(["product", "route", "variant", "level"], keep="last")
 
 
 def _checked(frame: pd.DataFrame, where: str) -> pd.DataFrame:

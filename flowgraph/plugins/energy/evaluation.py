@@ -12,7 +12,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from ...solvers.energy import EnergyAccount, comprehensive_energy
+from ...solvers.energy import CLASSES, EnergyAccount, comprehensive_energy
 from ...solvers.grades import FAILS, Grade, grade, grade_table
 from .checklist import MET, NA, NOT_MET, evaluate_checklist, load_rules
 from .settings import Settings
@@ -151,7 +151,9 @@ class Evaluation:
         out = f[["direction", "carrier", "class", "source", "target", "quantity", "unit",
                  "coefficient_kgce_per_unit", "coefficient_source", "kgce"]].copy()
         out.insert(6, "how known", spec)
-        return out
+        order = pd.Categorical(out["class"], categories=CLASSES, ordered=True)
+        return out.assign(_o=order, _k=-out["kgce"].abs()).sort_values(
+            ["_o", "_k"], kind="stable").drop(columns=["_o", "_k"])
 
     def tables(self) -> dict:
         """Every table of the evaluation by name (written as CSV)."""
