@@ -179,3 +179,17 @@ def test_the_case_round_trips_with_its_scenarios(case, ev, tmp_path):
     assert (again.checklist["status"] == ev.checklist["status"]).all()
     assert again.measures["saving_kgce_per_t"].tolist() == \
         pytest.approx(ev.measures["saving_kgce_per_t"].tolist())
+
+
+def test_a_grade_table_of_the_case_is_data_alone(tmp_path):
+    text = Path(CASE, "case.toml").read_text()
+    (tmp_path / "case.toml").write_text(text.replace(
+        'grade_product = "PVC resin"', 'grade_product = "PVC resin, strict"\n'
+                                       'grade_table = "strict.csv"'))
+    (tmp_path / "strict.csv").write_text(
+        "product,route,variant,level,max_value,unit,label\n"
+        "\"PVC resin, strict\",calcium carbide,general-purpose,1,180,kgce/t,benchmark\n"
+        "\"PVC resin, strict\",calcium carbide,general-purpose,2,200,kgce/t,baseline\n")
+    ev = evaluate(fg.load(tmp_path).case)
+    assert ev.grade.level is None and ev.grade.label == "fails the limit"
+    assert ev.grade.gap_to_baseline == pytest.approx(ENERGY - 200)

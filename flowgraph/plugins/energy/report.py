@@ -78,9 +78,10 @@ def graph_section(ev) -> Section:
         if make is not None:
             return make(ev.result)
     return text_section(_title("flowsheet graph"),
-                        "The interactive flowsheet graph (flowgraph.views.graph) is not part of "
-                        "this installation; `flowgraph run` writes graph.html when it is. The "
-                        "balance tables of the annex are the network in table form.")
+                        "The interactive flowsheet graph goes here once flowgraph.views.graph "
+                        "(built separately) is installed. Until then the network is given in "
+                        "table form: b) above, the crossing flows in d) and the material and "
+                        "energy balance in the annex.")
 
 
 def scope(ev) -> list[Section]:
