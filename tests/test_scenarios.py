@@ -58,3 +58,20 @@ def test_combined_scenario_and_totals(chain):
     assert r2.flows.at["ab", "quantity"] == pytest.approx(190)
     tot = fg.compare(r0, r2, on="totals")
     assert tot.loc[("purchased", "cost"), "delta"] == pytest.approx(1000)
+
+
+def test_add_flow_edit_round_trips_through_a_record():
+    """An add_flow edit keeps both its flow id and its target node in a case-file record."""
+    e = fg.Edit.add_flow("b", "recycler", "scrap b", share=0.1, id="rec")
+    rec = e.to_record()
+    assert rec["id"] == "rec" and rec["target"] == "recycler"
+    back = fg.Edit.from_record(rec)
+    assert back == e
+    plain = fg.Edit.from_record({"op": "add_flow", "source": "a", "target": "b", "carrier": "m"})
+    assert plain.target is None and plain.values["target"] == "b"
+
+
+def test_add_flow_edit_without_target_node_is_a_model_error():
+    import pytest
+    with pytest.raises(fg.ModelError, match="needs target"):
+        fg.Edit.from_record({"op": "add_flow", "id": "x", "source": "a", "carrier": "m"})
