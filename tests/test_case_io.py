@@ -54,3 +54,10 @@ def test_graph_view_is_a_multidigraph():
     assert g.number_of_nodes() == 12
     assert g.number_of_edges() == 15
     assert g.edges["drying", "dissolving", "fines"]["share"] == 0.01
+
+
+def test_attribute_docs_are_in_step_with_the_table():
+    from flowgraph.model.schema import markdown
+    doc = Path(__file__).parent.parent / "docs" / "attributes.md"
+    assert doc.read_text(encoding="utf-8") == markdown(), \
+        "regenerate docs/attributes.md from flowgraph.model.schema.markdown()"
