@@ -92,7 +92,11 @@ class Edit:
 
     def to_record(self) -> dict:
         rec = {"op": self.op}
-        if self.target is not None:
+        if self.op == "add_flow":
+            # the flow's target node is values["target"]; its id goes under "id"
+            if self.target is not None:
+                rec["id"] = self.target
+        elif self.target is not None:
             rec["target"] = self.target
         rec.update(self.values)
         return rec
@@ -103,6 +107,12 @@ class Edit:
         op = rec.pop("op", None)
         if op is None:
             raise ModelError(f"an edit needs 'op' (one of {', '.join(OPS)}): {rec}")
+        if op == "add_flow":
+            # {op = "add_flow", id = flow id, source = node, target = node, carrier = ...}
+            missing = [k for k in ("source", "target", "carrier") if k not in rec]
+            if missing:
+                raise ModelError(f"an add_flow edit needs {', '.join(missing)}: {rec}")
+            return cls(op, rec.pop("id", None), rec)
         target = rec.pop("target", None)
         return cls(op, target, rec)
 
