@@ -47,7 +47,7 @@ class Park:
     def adjacency(self) -> np.ndarray:
         """S x S matrix: 1 where actor i sends at least one exchange to actor j."""
         a = np.zeros((self.S, self.S))
-        a[self.links["i"].to_numpy(), self.links["j"].to_numpy()] = 1.0
+        a[self.links["i"].to_numpy(dtype=np.int64), self.links["j"].to_numpy(dtype=np.int64)] = 1.0
         return a
 
     def graph(self) -> nx.DiGraph:
@@ -136,8 +136,12 @@ def _exchanges(result, node_actor, actors, amount) -> pd.DataFrame:
 
 def _links(ex: pd.DataFrame) -> pd.DataFrame:
     if ex.empty:
-        return pd.DataFrame(columns=["source", "target", "i", "j", "exchanges", "unknown",
-                                     "amount", "carriers"])
+        return pd.DataFrame({"source": pd.Series(dtype=object), "target": pd.Series(dtype=object),
+                             "i": pd.Series(dtype=np.int64), "j": pd.Series(dtype=np.int64),
+                             "exchanges": pd.Series(dtype=np.int64),
+                             "unknown": pd.Series(dtype=np.int64),
+                             "amount": pd.Series(dtype=float),
+                             "carriers": pd.Series(dtype=object)})
     g = ex.groupby(["source", "target"], sort=False)
     links = pd.DataFrame({
         "i": g["i"].first(), "j": g["j"].first(),

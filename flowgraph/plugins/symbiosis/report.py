@@ -22,6 +22,7 @@ from .measures import parse_measures, parse_policies
 from .metrics import centrality, cycles, keystone_firms, network_metrics
 from .park import park
 from .resilience import resilience
+from .stocknet import stock_network
 from .vintage import VintageModel, units_from_network
 
 CANDIDATE_COLUMNS = ["source_firm", "target_firm", "carrier", "replaces", "ratio",
@@ -46,8 +47,12 @@ def symbiosis_report(case, scenario: str | None = None, max_distance_km: float |
     report = Report("symbiosis", title=f"{case.name} [{result.scenario}]: industrial symbiosis")
     figs: dict = {"case": case.name, "scenario": result.scenario}
     p = park(result)
-    if p.S:
+    if p.L:
         _network(report, figs, p)
+    elif p.S:
+        figs.update({"actors": p.S, "links": 0})
+        report.sections.append(text_section(
+            "Network", f"{p.S} firm(s) and no exchange between them: no network metrics."))
     cands = candidates(p, catalogue, prm, max_km)
     figs.update(_matching(report, cands, objective, co2_price, max_km)[0])
     for name in section.get("what_if", []):
@@ -209,6 +214,11 @@ def _energy(report, figs, case, section) -> None:
                           "energy_scenarios": table, "energy_mac": mac,
                           "energy_annual_co2": annual,
                           "energy_baseline": paths["baseline"].annual})
+    y0 = int(model.years[0])
+    stock = stock_network(model, paths["baseline"], y0).solve()
+    acc = park_ghg(stock)
+    figs["energy_stock_ghg_first_year"] = acc.totals
+    report.tables["energy_stock_ghg_by_firm"] = acc.by_firm
     report.sections += [
         table_section("Energy infrastructure: units", model.units.drop(
             columns=["_origin"], errors="ignore")),
@@ -221,6 +231,10 @@ def _energy(report, figs, case, section) -> None:
         table_section("Marginal abatement cost curve (table)", mac),
         figure_section("Marginal abatement cost curve", mac_figure(mac)),
         figure_section("Annual CO2 by scenario", _lines(annual)),
+        table_section(f"Park GHG of the energy stock in {y0} (t CO2e)", acc.by_firm,
+                      note="The baseline stock of the first year built as an ordinary park "
+                           "network (stocknet.py), solved, and accounted by scope: its scope 1 "
+                           "equals the vintage model's direct emissions of that year."),
     ]
 
 

@@ -68,6 +68,7 @@ class Pathway:
     measures: tuple
     annual: pd.DataFrame          # index year, COMPONENTS
     states: pd.DataFrame          # index unit, columns year: technology in service
+    by_unit: pd.DataFrame         # index (unit, year): COMPONENTS plus technology and fuel
 
 
 class VintageModel:
@@ -144,7 +145,7 @@ class VintageModel:
         y0, y1 = int(self.years[0]), int(self.years[-1])
         n = len(self.years)
         total = {k: np.zeros(n) for k in COMPONENTS}
-        states = {}
+        states, per_unit = {}, []
         prices = self.data["fuel"]
         pe, ph = float(self.data["electricity_price"]), float(self.data["heat_price"])
         grid = float(self.data["grid_co2"])
@@ -152,14 +153,14 @@ class VintageModel:
             row = self.units.loc[uid]
             e0, h0 = self.services(uid)
             timeline, capex_f, capex_r, policy = self._timeline(uid, active, y0, y1)
-            tech = np.array([s.technology for s in timeline], dtype=object)
+            tech = _column(timeline, "technology", None, object)
             states[uid] = tech
-            eta_e = np.array([s.electric_efficiency for s in timeline])
-            eta_h = np.array([s.heat_efficiency for s in timeline])
-            cap = np.array([s.capacity_mw for s in timeline])
-            om = np.array([s.om_per_mw for s in timeline])
-            out = np.array([s.output for s in timeline], dtype=object)
-            fuel = np.array([s.fuel for s in timeline], dtype=object)
+            eta_e = _column(timeline, "electric_efficiency", np.nan, float)
+            eta_h = _column(timeline, "heat_efficiency", np.nan, float)
+            cap = _column(timeline, "capacity_mw", 0.0, float)
+            om = _column(timeline, "om_per_mw", 0.0, float)
+            out = _column(timeline, "output", None, object)
+            fuel = _column(timeline, "fuel", None, object)
             on = tech != None  # noqa: E711 (object array: years before the unit exists)
             elec = np.where(out == "heat", 0.0,
                             np.where((out == "chp") & (e0 == 0),
@@ -188,11 +189,15 @@ class VintageModel:
                                  - parts["revenue_heat"])
             for k, v in parts.items():
                 total[k] += v
+            per_unit.append(pd.DataFrame({"unit": uid, "year": self.years, "technology": tech,
+                                          "fuel": fuel, **parts}))
         annual = pd.DataFrame(total, index=pd.Index(self.years, name="year"))
         st = pd.DataFrame(states, index=self.years).T
         st.index.name = "unit"
+        by_unit = pd.concat(per_unit, ignore_index=True).set_index(["unit", "year"]) \
+            if per_unit else pd.DataFrame()
         return Pathway(name or (" & ".join(measure_ids) or "baseline"), tuple(measure_ids),
-                       annual, st)
+                       annual, st, by_unit)
 
     def _timeline(self, uid, active, y0, y1):
         """The state in service in each horizon year, and capex / policy costs by year."""
@@ -256,6 +261,11 @@ class VintageModel:
         table = pd.DataFrame(rows).set_index("scenario")
         table.attrs["baseline_co2"] = base_co2
         return table, paths
+
+
+def _column(timeline, attr, empty, dtype) -> np.ndarray:
+    """One attribute of the state in service each year (`empty` before the unit exists)."""
+    return np.array([empty if s is None else getattr(s, attr) for s in timeline], dtype=dtype)
 
 
 def _where(uid, row) -> str:
