@@ -136,3 +136,49 @@ def test_eip_energy_case(tmp_path):
     mac = pd.read_csv(out / "energy_mac.csv", index_col=0)
     assert mac["cost_per_t"].is_monotonic_increasing
     assert len(pd.read_csv(out / "energy_units.csv")) == 12
+
+
+def test_strict_false_leaves_undetermined_flows_unknown(tmp_path):
+    text = """[case]
+name = "partial"
+strict = false
+[[node]]
+id = "A"
+layers = []
+[[node]]
+id = "B"
+layers = []
+[[flow]]
+source = "A"
+target = "B"
+carrier = "x"
+quantity = 5.0
+[[flow]]
+source = "B"
+target = "A"
+carrier = "y"
+"""
+    (tmp_path / "case.toml").write_text(text, encoding="utf-8")
+    r = fg.load(tmp_path).case.result()
+    assert r.flows["quantity"].isna().tolist() == [False, True]
+    (tmp_path / "case.toml").write_text(text.replace("strict = false\n", ""), encoding="utf-8")
+    with pytest.raises(fg.UnderdeterminedError, match="B->A:y"):
+        fg.load(tmp_path).case.result()
+
+
+def test_add_flow_edit_keeps_its_target_node_through_a_case_file():
+    rec = {"op": "add_flow", "id": "link", "source": "a", "target": "b", "carrier": "c",
+           "quantity": 1.0}
+    edit = fg.Edit.from_record(dict(rec))
+    assert edit.target == "link" and edit.values["target"] == "b"
+    assert edit.to_record() == rec
+
+
+def test_kalundborg_saves_and_loads_without_loss(kalundborg, tmp_path):
+    fg.save(kalundborg, tmp_path / "copy")
+    again = fg.load(tmp_path / "copy").case
+    a, b = kalundborg.result(), again.result()
+    assert sym.network_metrics(a) == sym.network_metrics(b)
+    assert sym.park(b).exchanges.loc["E19", "quantity_high"] == 27000
+    w = again.result("biorefinery joins")
+    assert "Biorefinery" in sym.park(w).actors

@@ -54,7 +54,8 @@ def symbiosis_report(case, scenario: str | None = None, max_distance_km: float |
         report.sections.append(text_section(
             "Network", f"{p.S} firm(s) and no exchange between them: no network metrics."))
     cands = candidates(p, catalogue, prm, max_km)
-    figs.update(_matching(report, cands, objective, co2_price, max_km)[0])
+    if len(cands) or p.L:
+        figs.update(_matching(report, cands, objective, co2_price, max_km)[0])
     for name in section.get("what_if", []):
         _what_if(report, figs, case, name, catalogue, prm, max_km, objective, co2_price, p)
     _ghg(report, figs, result, prm)
