@@ -182,3 +182,37 @@ def test_kalundborg_saves_and_loads_without_loss(kalundborg, tmp_path):
     assert sym.park(b).exchanges.loc["E19", "quantity_high"] == 27000
     w = again.result("biorefinery joins")
     assert "Biorefinery" in sym.park(w).actors
+
+
+UNIT_CASE = """[case]
+name = "one boiler"
+[[node]]
+id = "U1"
+kind = "utility"
+fuel = "coal"
+output = "heat"
+capacity_mw = 10.0
+start_year = 2000
+lifetime = 20
+[symbiosis.energy]
+start_year = 2018
+end_year = 2022
+"""
+
+
+def test_energy_section_without_measures_gives_the_baseline(tmp_path):
+    (tmp_path / "case.toml").write_text(UNIT_CASE, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["symbiosis", str(tmp_path), "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["energy_measures"] == {}
+    assert summary["energy_baseline_co2_t"] > 0
+
+
+def test_bad_measure_in_a_case_names_the_case(tmp_path, capsys):
+    text = UNIT_CASE + '[[symbiosis.energy.measure]]\nid = "M1"\nwhen = "retrofit"\nsped = 2\n'
+    (tmp_path / "case.toml").write_text(text, encoding="utf-8")
+    assert main(["symbiosis", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path) in err
+    assert "[symbiosis.energy] measure 1 ('M1'): unknown key(s) ['sped']" in err

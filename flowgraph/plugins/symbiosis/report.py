@@ -230,7 +230,7 @@ def _energy(report, figs, case, section) -> None:
                            f"costs minus electricity and heat revenues; cost_per_t = cost / "
                            f"abatement."),
         table_section("Marginal abatement cost curve (table)", mac),
-        figure_section("Marginal abatement cost curve", mac_figure(mac)),
+        *([figure_section("Marginal abatement cost curve", mac_figure(mac))] if len(mac) else []),
         figure_section("Annual CO2 by scenario", _lines(annual)),
         table_section(f"Park GHG of the energy stock in {y0} (t CO2e)", acc.by_firm,
                       note="The baseline stock of the first year built as an ordinary park "

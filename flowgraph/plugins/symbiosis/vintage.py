@@ -258,7 +258,9 @@ class VintageModel:
             row["cost"] = float((d["net_cost"] * disc).sum())
             row["cost_per_t"] = row["cost"] / row["abatement"] if row["abatement"] else np.nan
             rows.append(row)
-        table = pd.DataFrame(rows).set_index("scenario")
+        columns = ["scenario", "measures", "co2_cumulative", "abatement", "abatement_share",
+                   *(f"delta_{part}" for part in COST_PARTS), "cost", "cost_per_t"]
+        table = pd.DataFrame(rows, columns=columns).set_index("scenario")
         table.attrs["baseline_co2"] = base_co2
         return table, paths
 
