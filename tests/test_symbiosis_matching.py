@@ -189,6 +189,11 @@ def test_catalogue_errors_name_file_and_line(tmp_path):
     bad.write_text(CATALOGUE.replace("1.35,road", "-1,road"), encoding="utf-8")
     with pytest.raises(fg.CaseFileError, match=r"bad\.csv:3: ratio"):
         sym.load_catalogue(bad)
+    mixed = tmp_path / "mixed.csv"
+    extra = CATALOGUE.splitlines()[1].replace(",t,natural gypsum", ",kg,natural gypsum")
+    mixed.write_text(CATALOGUE + extra + "\n", encoding="utf-8")
+    with pytest.raises(fg.CaseFileError, match=r"mixed\.csv:5: 'FGD gypsum' is measured in more"):
+        sym.load_catalogue(mixed)
     short = tmp_path / "short.csv"
     short.write_text("waste,replaces\nfly ash,clay\n", encoding="utf-8")
     with pytest.raises(fg.CaseFileError, match="lacks column"):

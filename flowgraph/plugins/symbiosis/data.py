@@ -139,5 +139,16 @@ def load_catalogue(path=None) -> Catalogue:
             except UnitError as exc:
                 raise CaseFileError(f"{path}:{i + 2}: {col}: {exc}", origin=f"{path}:{i + 2}") \
                     from None
+    for name_col, unit_col in (("waste", "waste_unit"), ("replaces", "input_unit")):
+        units_of = frame.groupby(name_col)[unit_col].nunique()
+        mixed = units_of[units_of > 1]
+        if len(mixed):
+            name = mixed.index[0]
+            rows = (frame[name_col] == name).to_numpy()
+            i = int(np.flatnonzero(rows)[1])
+            found = ", ".join(sorted(set(frame.loc[rows, unit_col])))
+            raise CaseFileError(f"{path}:{i + 2}: '{name}' is measured in more than one "
+                                f"{unit_col} ({found}); one unit per {name_col} keeps the "
+                                f"allocation's constraints in one unit", origin=f"{path}:{i + 2}")
     frame["line"] = np.arange(len(frame)) + 2
     return Catalogue(frame, path)

@@ -105,7 +105,8 @@ def _firm_table(nodes: pd.DataFrame, firm: np.ndarray, actors: pd.Index) -> pd.D
         "lat": g["lat"].mean(),
         "lon": g["lon"].mean(),
         "nodes": g.size(),
-        "kinds": g["kind"].agg(lambda k: "|".join(sorted(set(map(str, k))))),
+        "kinds": frame.drop_duplicates(["firm", "kind"]).astype({"kind": str})
+        .groupby("firm", sort=False)["kind"].agg("|".join),
         "added_value": g["added_value"].sum(min_count=1),
     }).reindex(actors)
     out.index.name = "firm"
@@ -142,12 +143,12 @@ def _links(ex: pd.DataFrame) -> pd.DataFrame:
                              "unknown": pd.Series(dtype=np.int64),
                              "amount": pd.Series(dtype=float),
                              "carriers": pd.Series(dtype=object)})
-    g = ex.groupby(["source", "target"], sort=False)
-    links = pd.DataFrame({
-        "i": g["i"].first(), "j": g["j"].first(),
-        "exchanges": g.size(),
-        "unknown": g["known"].agg(lambda k: int((~k).sum())),
-        "amount": g["amount"].agg(lambda a: float(np.nansum(a))),
-        "carriers": g["carrier"].agg(lambda s: ", ".join(pd.unique(s))),
-    }).reset_index()
-    return links
+    frame = ex.assign(unknown=~ex["known"], amount=ex["amount"].fillna(0.0))
+    g = frame.groupby(["source", "target"], sort=False)
+    links = g.agg(i=("i", "first"), j=("j", "first"), exchanges=("i", "size"),
+                  unknown=("unknown", "sum"), amount=("amount", "sum"))
+    carriers = frame.drop_duplicates(["source", "target", "carrier"]) \
+        .groupby(["source", "target"], sort=False)["carrier"].agg(", ".join)
+    links["carriers"] = carriers.reindex(links.index).to_numpy()
+    links["unknown"] = links["unknown"].astype(np.int64)
+    return links.reset_index()
