@@ -68,7 +68,7 @@ def park_ghg(result, params: dict | None = None) -> GHGAccount:
         i = int(np.flatnonzero(bad)[0])
         raise ModelError(f"flow '{c.flow_ids[i]}': ghg_scope '{override[i]}' is not one of "
                          f"{', '.join(CATEGORIES)}, none", flows=[c.flow_ids[i]],
-                         origin=c.flow_origin[i] if isinstance(c.flow_origin[i], str) else None)
+                         origin=_origin(c.flow_origin, i))
     items = []
 
     # purchases from outside: fuels (scope 1), secondary energy (scope 2), materials (upstream)
@@ -132,6 +132,13 @@ def park_ghg(result, params: dict | None = None) -> GHGAccount:
     by_sector = _table(items, "sector", sectors)
     totals = _totals(by_firm)
     return GHGAccount(items.reset_index(drop=True), by_firm, by_sector, totals)
+
+
+def _origin(origins, i):
+    """The file:line flow i came from, if known (origins may be None: no flow has one)."""
+    if origins is None:
+        return None
+    return origins[i] if isinstance(origins[i], str) else None
 
 
 def _attr(frame: pd.DataFrame, col: str) -> np.ndarray:
