@@ -93,10 +93,15 @@ class Case:
         return self.network.apply(self.scenario(scenario))
 
     def result(self, scenario: str | None = None):
-        """The solved result of the base or a scenario (solved once, then kept)."""
+        """The solved result of the base or a scenario (solved once, then kept).
+
+        A case whose [case] table says `strict = false` is solved as far as its data go:
+        flows nothing determines are left unknown (NaN) instead of raising (a park network
+        whose exchanges are mostly unquantified, for example)."""
         key = scenario or "base"
         if key not in self._results:
-            self._results[key] = self.network_for(scenario).solve(scenario=key)
+            strict = bool(self.network.meta.get("strict", True))
+            self._results[key] = self.network_for(scenario).solve(scenario=key, strict=strict)
         return self._results[key]
 
 
