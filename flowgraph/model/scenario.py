@@ -91,19 +91,24 @@ class Edit:
             net.add_carrier(self.target, **v)
 
     def to_record(self) -> dict:
+        """The edit as a plain dict: op, target (the edited item) and values. When the values
+        hold a flow's target node (add_flow, or set_flow moving a flow), the edited item is
+        written as `id` so that the two do not collide."""
         rec = {"op": self.op}
         if self.target is not None:
-            rec["target"] = self.target
+            rec["id" if "target" in self.values else "target"] = self.target
         rec.update(self.values)
         return rec
 
     @classmethod
     def from_record(cls, rec: Mapping) -> Edit:
+        """An edit from a dict (a [[scenario.edit]] table). The edited item is `target`, or
+        `id` when present, in which case `target` is a value: the target node of a flow."""
         rec = dict(rec)
         op = rec.pop("op", None)
         if op is None:
             raise ModelError(f"an edit needs 'op' (one of {', '.join(OPS)}): {rec}")
-        target = rec.pop("target", None)
+        target = rec.pop("id") if "id" in rec else rec.pop("target", None)
         return cls(op, target, rec)
 
 
