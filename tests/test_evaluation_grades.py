@@ -36,3 +36,20 @@ def test_grade_table_from_a_file_and_overlaps_refused(tmp_path):
         grade_table("g.toml", tmp_path)
     with pytest.raises(EvaluationError, match="no grade table 'nope'"):
         grade_table("nope", tmp_path)
+
+
+def test_normalised_and_capped_weight_sets(tmp_path):
+    from flowgraph.plugins.evaluation import load_index_system
+    f = tmp_path / "s.toml"
+    f.write_text('[system]\ncap = 1.2\n[weights.raw]\n[weights.norm]\nnormalise = true\n'
+                 '[[indicator]]\ncode = "x"\nformula = "a"\nbetter = "higher"\nbenchmark = 1\n'
+                 'weights = { raw = 0.3, norm = 0.3 }\n'
+                 '[[indicator]]\ncode = "y"\nformula = "a"\nbetter = "higher"\nbenchmark = 1\n'
+                 'cap = 5\nweights = { raw = 0.6, norm = 0.6 }\n')
+    s = load_index_system(f)
+    assert s.global_weights("norm") == pytest.approx({"x": 1 / 3, "y": 2 / 3})
+    table, p = s.score({"x": 2.0, "y": 2.0}, ["raw", "norm"])
+    # x capped by the system at 1.2, y by its own cap 5 (so not capped at 2.0)
+    assert list(table["index"]) == [1.2, 2.0]
+    assert p["raw"] == pytest.approx(0.3 * 1.2 + 0.6 * 2.0)
+    assert p["norm"] == pytest.approx(1.2 / 3 + 2 * 2.0 / 3)

@@ -162,3 +162,21 @@ def test_calibrated_prices_are_what_the_calibration_gives():
     done = subprocess.run([sys.executable, str(CASE / "calibrate.py"), "--check"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_figure_functions(evaluated):
+    from flowgraph import PluginError
+    from flowgraph.plugins.evaluation import plugin
+    case, _, sits = evaluated
+    f = plugin.figure_functions(case, sits["synergy"].result)
+    assert f["aggregate"]("net_profit", "万元") == pytest.approx(
+        sits["synergy"].aggregates["net_profit"] / WAN)
+    assert round(f["indicator_value"]("B12"), 2) == 0.91
+    assert f["indicator_value"]("A11", "weight", "table1") == pytest.approx(0.042)
+    assert f["composite_index"]("table8") == pytest.approx(sits["synergy"].p["table8"])
+    assert f["grade_level"]() == 1
+    demo = fg.load(CASE.parent / "demo").case
+    g = plugin.figure_functions(demo, demo.result())
+    assert g["aggregate"]("revenue") > 0                 # defaults work on any case
+    with pytest.raises(PluginError, match="needs? an \\[evaluation\\] section"):
+        g["composite_index"]()

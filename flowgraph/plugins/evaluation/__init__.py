@@ -67,8 +67,8 @@ class EvaluationPlugin:
                         accept_inconsistent=accept_inconsistent)
 
     def figure_functions(self, case, result) -> dict:
-        """aggregate(name, unit=None), indicator(code, column='actual', weights=None),
-        composite(weights=None) and grade(weights=None) for case figures."""
+        """aggregate(name, unit=None), indicator_value(code, column='actual', weights=None),
+        composite_index(weights=None) and grade_level(weights=None) for case figures."""
 
         def aggregate(name, unit=None):
             aggs, _ = default_config(case)
@@ -82,32 +82,33 @@ class EvaluationPlugin:
             config = load_config(case, weights=[weights] if weights else None,
                                  require_system=False)
             if config is None:
-                raise PluginError(f"case '{case.name}' has no index system: indicator(), "
-                                  f"composite() and grade() need an [evaluation] section")
+                raise PluginError(f"case '{case.name}' has no index system: indicator_value(), "
+                                  f"composite_index() and grade_level() need an [evaluation] "
+                                  f"section")
             _, table, p, grades = score_result(config, result)
             return config.headline, table, p, grades
 
-        def indicator(code, column="actual", weights=None):
+        def indicator_value(code, column="actual", weights=None):
             ws, table, _, _ = scored(weights)
             if code not in table.index:
-                raise ExpressionError(f"indicator(): no indicator '{code}' (leaves: "
+                raise ExpressionError(f"indicator_value(): no indicator '{code}' (leaves: "
                                       f"{', '.join(table.index)})")
             col = column if column in ("actual", "index", "benchmark") else f"{column} {ws}"
             if col not in table.columns:
-                raise ExpressionError("indicator(): column must be actual, index, benchmark, "
+                raise ExpressionError("indicator_value(): column must be actual, index, benchmark, "
                                       "weight or score")
             return float(table.at[code, col])
 
-        def composite(weights=None):
+        def composite_index(weights=None):
             ws, _, p, _ = scored(weights)
             return p[ws]
 
-        def grade(weights=None):
+        def grade_level(weights=None):
             ws, _, _, grades = scored(weights)
             return grades[ws].level if grades[ws] else float("nan")
 
-        return {"aggregate": aggregate, "indicator": indicator, "composite": composite,
-                "grade": grade}
+        return {"aggregate": aggregate, "indicator_value": indicator_value,
+                "composite_index": composite_index, "grade_level": grade_level}
 
 
 plugin = EvaluationPlugin()

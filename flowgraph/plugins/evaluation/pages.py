@@ -154,7 +154,7 @@ def sections(case, config, situations, tables, head) -> list:
                            "where higher is better" + ("" if config.system.cap is None else
                                                        f", capped at {config.system.cap:g}") +
                            "; score = weight x index; P = sum of scores."),
-        figure_section("Scores per indicator", score_chart(config, situations, head)),
+        figure_section("Scores per indicator", score_chart(config, situations, head), height=480),
         table_section("Composite index and grade", tables["composite"]),
         table_section("Weights", tables["weights"],
                       note="Global weight of each indicator per weight set; for groups, the sum "
