@@ -91,18 +91,20 @@ class Edit:
             net.add_carrier(self.target, **v)
 
     def to_record(self) -> dict:
+        """The edit as a plain dict: op, target (the edited item) and values. When the values
+        hold a flow's target node (add_flow, or set_flow moving a flow), the edited item is
+        written as `id` so that the two do not collide."""
         rec = {"op": self.op}
-        if self.op == "add_flow":
-            # the flow's target node is values["target"]; its id goes under "id"
-            if self.target is not None:
-                rec["id"] = self.target
-        elif self.target is not None:
-            rec["target"] = self.target
+        if self.target is not None:
+            moves = self.op == "add_flow" or "target" in self.values
+            rec["id" if moves else "target"] = self.target
         rec.update(self.values)
         return rec
 
     @classmethod
     def from_record(cls, rec: Mapping) -> Edit:
+        """An edit from a dict (a [[scenario.edit]] table). The edited item is `target`, or
+        `id` when present, in which case `target` is a value: the target node of a flow."""
         rec = dict(rec)
         op = rec.pop("op", None)
         if op is None:
@@ -113,7 +115,7 @@ class Edit:
             if missing:
                 raise ModelError(f"an add_flow edit needs {', '.join(missing)}: {rec}")
             return cls(op, rec.pop("id", None), rec)
-        target = rec.pop("target", None)
+        target = rec.pop("id") if "id" in rec else rec.pop("target", None)
         return cls(op, target, rec)
 
 

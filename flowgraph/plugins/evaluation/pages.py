@@ -1,0 +1,228 @@
+"""The evaluation report: tables (CSV), figures (summary.json), evaluation.json and the
+HTML page sections, including the bar chart of scores per indicator."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ...figures import evaluate_figures
+from ...model import units
+from ...views.page import figure_section, figures_section, table_section, text_section
+from ..report import Report
+from . import statement
+from .indexsystem import ahp_table
+from .scoring import composite_table, index_table
+
+#: statement items that go to summary.json as <item>_<key>_wan
+SUMMARY_ITEMS = ("raw_material_cost", "energy_cost", "waste_treatment_cost", "value_flow_cost",
+                 "revenue", "net_profit")
+
+
+def build_report(case, config, situations) -> Report:
+    unit = config.money_unit
+    values = {s.label: s.aggregates for s in situations}
+    head = config.headline
+    tables = {
+        "statement": statement.cost_statement(values, unit),
+        "cost_matrix": statement.cost_matrix(values, unit),
+        "indices": index_table(config, situations),
+        "composite": composite_table(config, situations),
+        "weights": config.system.weight_table(config.system.weight_sets,
+                                              config.accept_inconsistent),
+        "aggregates": aggregate_table(config, situations),
+        "by_product": pd.concat({s.label: statement.by_product(s.result, unit)
+                                 for s in situations}, names=["situation"]),
+        "energy": pd.concat({s.label: statement.energy_table(s.result, unit)
+                             for s in situations}, names=["situation"]),
+        "waste_treatment": pd.concat({s.label: statement.waste_table(s.result, unit)
+                                      for s in situations}, names=["situation"]),
+        "grades": config.grades.frame(),
+    }
+    ahp = ahp_table(config.system, config.accept_inconsistent)
+    if len(ahp):
+        tables["ahp"] = ahp.set_index(["weights", "group"])
+    for layer in statement.element_layers(situations[0].result):
+        tables[f"element_{layer}"] = pd.concat(
+            {s.label: statement.element_flows(s.result, layer) for s in situations},
+            names=["situation"])
+    figures = summary_figures(config, situations)
+    published = [f for f in evaluate_figures(case) if f.get("published") is not None]
+    if published:
+        tables["published"] = pd.DataFrame(
+            [{"figure": f["name"], "scenario": f["scenario"], "unit": f["unit"],
+              "published": f["published"], "ours": f["value"],
+              "deviation %": None if f["deviation"] is None else 100 * f["deviation"]}
+             for f in published]).set_index("figure")
+    report = Report("evaluate", tables=tables, figures=figures,
+                    title=f"{case.name}: circular-economy value-flow evaluation")
+    report.summary = summary_text(config, situations, tables)
+    report.sections = sections(case, config, situations, tables, head)
+    report.files["evaluation.json"] = json.dumps(
+        _plain({"case": case.name, "index_system": config.system.name,
+                   "weights": config.weight_sets, "figures": figures,
+                   "tables": {k: _records(v) for k, v in tables.items()}}),
+        indent=2, ensure_ascii=False)
+    return report
+
+
+def summary_figures(config, situations) -> dict:
+    """p_<key>, grade_<key> (level), grade_label_<key>, p_<key>_<set> for the other sets,
+    and the statement items as <item>_<key>_wan."""
+    out = {}
+    head = config.headline
+    to_wan = units.factor("CNY", "万元")
+    for s in situations:
+        k = s.spec.key
+        out[f"p_{k}"] = s.p[head]
+        lev = s.grades[head]
+        out[f"grade_{k}"] = lev.level if lev else None
+        out[f"grade_label_{k}"] = lev.label if lev else None
+        for ws in config.weight_sets[1:]:
+            out[f"p_{k}_{ws}"] = s.p[ws]
+            lev = s.grades[ws]
+            out[f"grade_{k}_{ws}"] = lev.level if lev else None
+        for item in SUMMARY_ITEMS:
+            out[f"{item}_{k}_wan"] = s.aggregates[item] * to_wan
+        out[f"energy_tce_{k}"] = s.aggregates["energy_tce"]
+    return out
+
+
+def aggregate_table(config, situations) -> pd.DataFrame:
+    """The aggregates the index system uses (and the statement's), their definitions and
+    values per situation, in the units the formulas see."""
+    names = list(dict.fromkeys([n for n, _, _ in statement.ROWS] +
+                               sorted(config.system.aggregate_names())))
+    rows = []
+    for name in names:
+        agg = config.aggregates[name]
+        row = {"aggregate": name, "unit": situations[0].aggregates.unit_in(name, config.system.units)}
+        for s in situations:
+            row[s.label] = s.aggregates.in_units(name, config.system.units)
+        row["expression"] = agg.expr
+        row["defined in"] = agg.origin
+        row["description"] = agg.description
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("aggregate")
+
+
+def score_chart(config, situations, weight_set: str) -> go.Figure:
+    """Scores per indicator, situation beside situation."""
+    fig = go.Figure()
+    for s in situations:
+        t = s.table
+        fig.add_bar(name=s.label, x=list(t.index), y=t[f"score {weight_set}"].tolist(),
+                    customdata=list(zip(t["name"], t["actual"], t["index"])),
+                    hovertemplate="%{x} %{customdata[0]}<br>actual %{customdata[1]:.4g}<br>"
+                                  "index %{customdata[2]:.4g}<br>score %{y:.4f}<extra>"
+                                  + s.label + "</extra>")
+    label = config.system.weight_sets[weight_set].label or weight_set
+    fig.update_layout(barmode="group", xaxis_title="indicator", yaxis_title="score = weight x index",
+                      title=f"Scores per indicator ({label} weights)", legend_title="situation",
+                      margin={"t": 60, "b": 40})
+    return fig
+
+
+def sections(case, config, situations, tables, head) -> list:
+    unit = config.money_unit
+    cards = []
+    for s in situations:
+        for ws in config.weight_sets:
+            lev = s.grades[ws]
+            label = config.system.weight_sets[ws].label or ws
+            cards.append({"name": f"P {s.label} ({label})", "value": s.p[ws],
+                          "unit": f"level {lev.level}, {lev.label}" if lev else "not graded"})
+    out = [figures_section("Composite index P and grade", cards,
+                           note=f"P = sum of weight x index over the indicators of "
+                                f"'{config.system.name}'; grades: {config.grades.title or config.grades.name}.")]
+    if "published" in tables:
+        out.append(table_section("Published and ours", tables["published"],
+                                 note="The case's headline figures ([[figure]] in case.toml) "
+                                      "beside the values the source prints."))
+    out += [
+        table_section(f"Value-flow cost statement ({unit})", tables["statement"],
+                      note="Positive cost: raw material and energy; negative cost: waste "
+                           "treatment; value-flow cost = positive + negative cost; net profit = "
+                           "revenue - value-flow cost. Read off the propagated values."),
+        table_section(f"Value-flow cost by category ({unit})", tables["cost_matrix"]),
+        table_section("Evaluation indices", tables["indices"],
+                      note="Index = benchmark / actual where lower is better, actual / benchmark "
+                           "where higher is better" + ("" if config.system.cap is None else
+                                                       f", capped at {config.system.cap:g}") +
+                           "; score = weight x index; P = sum of scores."),
+        figure_section("Scores per indicator", score_chart(config, situations, head), height=480),
+        table_section("Composite index and grade", tables["composite"]),
+        table_section("Weights", tables["weights"],
+                      note="Global weight of each indicator per weight set; for groups, the sum "
+                           "of their children's weights beside it shows where a set's levels do "
+                           "not add up."),
+    ]
+    if "ahp" in tables:
+        out.append(table_section("AHP comparison matrices", tables["ahp"],
+                                 note="Local weights by the principal eigenvector; CI = "
+                                      "(lambda_max - n)/(n - 1), CR = CI/RI(n) (Saaty)."))
+    out += [
+        table_section("Aggregates", tables["aggregates"],
+                      note="The named aggregates the formulas use, in the index system's units."),
+        table_section(f"Energy ({unit})", tables["energy"]),
+        table_section(f"Waste treatment ({unit})", tables["waste_treatment"]),
+        table_section(f"Products and wastes leaving the system ({unit})", tables["by_product"]),
+    ]
+    for name, table in tables.items():
+        if name.startswith("element_"):
+            layer = name.split("_", 1)[1]
+            out.append(table_section(f"{layer} flows", table,
+                                     note=f"Every flow carrying {layer} (quantity x mass "
+                                          f"fraction of its carrier)."))
+    out.append(table_section("Grade table", tables["grades"], note=config.grades.source))
+    notes = [ws.note for ws in config.system.weight_sets.values() if ws.note]
+    if notes:
+        out.append(text_section("Notes on the weights", "\n\n".join(
+            f"{ws.label or ws.name}: {ws.note}" for ws in config.system.weight_sets.values()
+            if ws.note)))
+    return out
+
+
+def summary_text(config, situations, tables) -> str:
+    st = tables["statement"]
+    lines = [f"value-flow cost statement ({config.money_unit}):"]
+    labels = [s.label for s in situations]
+    for item, row in st.iterrows():
+        vals = "  ".join(f"{lab} {row[lab]:>14,.1f}" for lab in labels)
+        lines.append(f"  {item:<22} {vals}")
+    for s in situations:
+        parts = []
+        for ws in config.weight_sets:
+            lev = s.grades[ws]
+            grade = f"level {lev.level} ({lev.label})" if lev else "not graded"
+            parts.append(f"{config.system.weight_sets[ws].label or ws}: P = {_fmt(s.p[ws])}, {grade}")
+        lines.append(f"{s.label}: " + "; ".join(parts))
+    return "\n".join(lines)
+
+
+def _fmt(v) -> str:
+    return "nan" if v is None or not math.isfinite(v) else f"{v:.4f}"
+
+
+def _records(frame: pd.DataFrame) -> list:
+    flat = frame.reset_index()
+    flat.columns = [" / ".join(map(str, c)) if isinstance(c, tuple) else str(c)
+                    for c in flat.columns]
+    return flat.to_dict("records")
+
+
+def _plain(value):
+    """JSON-ready: numpy scalars as Python numbers, NaN and infinities as null."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
