@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from ..errors import FlowgraphError, ModelError
 
+#: record key of a flow's target node in add_flow/set_flow edits (target is the flow id)
+TARGET_NODE = "target_node"
 OPS = ("set_flow", "scale_flow", "add_flow", "remove_flow", "set_node", "add_node",
        "remove_node", "set_carrier", "add_carrier")
 
@@ -76,6 +78,11 @@ class Edit:
         elif self.op == "scale_flow":
             _scale(net, self.target, float(v["factor"]))
         elif self.op == "add_flow":
+            missing = [k for k in ("source", "target", "carrier") if k not in v]
+            if missing:
+                names = ", ".join("target_node" if k == "target" else k for k in missing)
+                raise ModelError(f"add_flow '{self.target}' needs {names} (in a case file the "
+                                 f"flow's target node is target_node; target is the flow id)")
             net.add_flow(v.pop("source"), v.pop("target"), v.pop("carrier"), id=self.target, **v)
         elif self.op == "remove_flow":
             net.remove_flow(self.target)
@@ -91,10 +98,13 @@ class Edit:
             net.add_carrier(self.target, **v)
 
     def to_record(self) -> dict:
+        """The edit as a plain dict; a flow's target node is written as target_node, since
+        target is the id the edit works on."""
         rec = {"op": self.op}
         if self.target is not None:
             rec["target"] = self.target
-        rec.update(self.values)
+        for key, value in self.values.items():
+            rec[TARGET_NODE if key == "target" else key] = value
         return rec
 
     @classmethod
@@ -104,6 +114,8 @@ class Edit:
         if op is None:
             raise ModelError(f"an edit needs 'op' (one of {', '.join(OPS)}): {rec}")
         target = rec.pop("target", None)
+        if TARGET_NODE in rec:
+            rec["target"] = rec.pop(TARGET_NODE)
         return cls(op, target, rec)
 
 
