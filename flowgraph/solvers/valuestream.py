@@ -68,6 +68,9 @@ def propagate_streams(result, carriers=None, attributes=STREAM_ATTRIBUTES):
     """The propagated stream columns (a solvers.propagate.Propagation), solved with the
     factorisation the result's own value flow used."""
     carriers = energy_carriers(result) if carriers is None else list(carriers)
+    if not carriers or not attributes:
+        raise ModelError("energy value stream: no carriers to follow (none of kind energy or "
+                         "water is purchased); name them")
     origins = stream_origins(result, carriers, attributes)
     x = np.nan_to_num(result.quantities, nan=0.0)
     return propagate(result.compiled, x, origins, cache=result.network._solver_cache)
@@ -84,6 +87,9 @@ def energy_value_stream(result, carriers=None, attributes=STREAM_ATTRIBUTES,
     carriers; centres to process, utility and storage nodes.
     """
     c = result.compiled
+    if carriers is None and not energy_carriers(result):
+        index = pd.MultiIndex.from_tuples([], names=["carrier", "attribute", "centre"])
+        return pd.DataFrame(columns=[*PARTS, "loss_share"], index=index, dtype=float)
     prop = propagate_streams(result, carriers, attributes)
     if centres is None:
         centres = list(c.node_ids[np.isin(c.node_kind, ["process", "utility", "storage"])])

@@ -6,7 +6,8 @@
    pH, colour, coliforms and residual chlorine count by volume, and only when over standard;
 3. fee = rate (0.7 CNY) x the equivalents of the three pollutants with most equivalents;
    a pollutant over its discharge standard is charged double; of COD, BOD5 and TOC only the
-   largest counts, likewise of coliforms and residual chlorine.
+   largest counts, likewise of coliforms and residual chlorine. (pH, colour, coliforms and
+   residual chlorine, charged only when over, are not doubled again: our reading.)
 
 A pollutant the schedule has no equivalent value for is kept in the table with its load and
 reported (not dropped), so a reader sees what the fee leaves out. The schedule and the rate
@@ -136,7 +137,10 @@ def wastewater_fee(volume_t: float, concentrations: dict, standards: dict | None
     frame["counted"] = frame.index.isin(counted)
     frame.loc[frame["chargeable"] & ~frame["counted"], "reason"] = (
         f"not among the {top} pollutants with most equivalents")
-    frame["factor"] = [factor if o else 1.0 for o in frame["over_standard"]]
+    # pH, colour, coliforms, residual chlorine are charged only when over standard: their
+    # band or multiple already prices the exceedance, so they are not doubled again
+    always = [isinstance(p, str) and table.at[p, "charged"] == "always" for p in frame["id"]]
+    frame["factor"] = [factor if o and a else 1.0 for o, a in zip(frame["over_standard"], always)]
     frame["fee"] = [rate * e * f if c else 0.0
                     for e, f, c in zip(frame["equivalents"], frame["factor"], frame["counted"])]
     frame = frame.set_index("pollutant")
