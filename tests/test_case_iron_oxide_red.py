@@ -196,3 +196,18 @@ def test_a_discharge_without_concentrations_is_named_with_its_line(tmp_path):
     with pytest.raises(fg.ExpressionError, match=r"flow 'discharge' has no concentrations") as err:
         evaluate_figures(case)
     assert "case.toml:" in str(err.value)
+
+
+def test_figure_functions_say_what_is_missing(case):
+    from flowgraph.expr import Expression
+    from flowgraph.plugins.valuestream import figure_functions
+    funcs = figure_functions(case, case.result())
+    assert funcs["energy_stream"]("steam", "crushing", "negative") == pytest.approx(
+        energy_value_stream(case.result()).at[("steam", "cost", "crushing"), "negative"])
+    for text, message in (("energy_stream('gas')", r"energy_stream\(\): no entry \(gas"),
+                          ("purchased('gold')", r"purchased\(\): no entry \(gold"),
+                          ("per_t('exergy')", r"per_t\(\): nothing called 'exergy'"),
+                          ("wastewater_fee(standards='nope')", "no standard set 'nope'"),
+                          ("mfca_loss('nowhere')", r"mfca_loss\(\): no entry")):
+        with pytest.raises(fg.ExpressionError, match=message):
+            Expression(text).evaluate({}, funcs)

@@ -17,7 +17,8 @@ and adds to `flowgraph run` (and `flowgraph valuestream CASE`) the MFCA matrix w
 shares, the centres ranked by loss, one energy value stream table per carrier, effective and
 ineffective CO2, the water account, the wastewater fee and the measures' effects. Case
 figures may call its functions (figure_functions): good_output, per_t, purchased, margin,
-wastewater_fee, stream, emissions, loss, standard_coal, ipcc_co2, co2_per_unit.
+wastewater_fee, energy_stream, co2_emissions, mfca_loss, standard_coal, ipcc_co2,
+co2_per_unit.
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ import pandas as pd
 from ..errors import ExpressionError, FlowgraphError, ModelError
 from ..solvers import conversions
 from ..solvers.mfca import flow_cost_matrix, loss_ranking, margin
-from ..solvers.valuestream import SYSTEM, emissions_split, energy_value_stream, layer_account
+from ..solvers.valuestream import (
+    PARTS,
+    SYSTEM,
+    emissions_split,
+    energy_value_stream,
+    layer_account,
+)
 from ..solvers.wastewater import discharge_fee
 from .report import Report
 
@@ -71,14 +78,16 @@ class ValueStreamPlugin:
         stream = tables["energy_stream"]
         for carrier in (carriers or stream.index.get_level_values("carrier").unique()):
             part = stream.xs(carrier, level="carrier")
-            wide = part[["new_input", "carried_in", "positive", "negative"]].unstack("attribute")
-            wide = wide.swaplevel(axis=1).sort_index(axis=1, level=0, sort_remaining=False)
+            attrs = part.index.get_level_values("attribute").unique()
+            wide = pd.concat({a: part.xs(a, level="attribute")[list(PARTS)] for a in attrs},
+                             axis=1)
             sec.append(table_section(
                 f"Energy value stream: {carrier}", wide,
                 note="Per centre: newly input, carried in from upstream centres, passed to "
                      "positive products, lost with negative products; cost in CNY, tce, CO2 in "
                      "t. (system): purchased, and what reaches sinks on positive (effective) "
                      "and negative (ineffective) products."))
+        sec.append(_loss_chart(stream))
         sec.append(table_section("Effective and ineffective CO2", tables["emissions"],
                                  note="t CO2 carried by good product vs by waste."))
         if "water_account" in tables:
@@ -117,6 +126,23 @@ the centre's loss cost. Energy value stream: the same arithmetic for each energy
 alone, in money, standard coal and CO2; CO2 carried by good product is effective, by waste
 ineffective. Water account: the water balance valued at the water price. Measures: each of
 the case's improvement measures applied as a scenario and solved again."""
+
+
+def _loss_chart(stream: pd.DataFrame):
+    """Grouped bars: each carrier's cost lost with waste at each centre."""
+    import plotly.graph_objects as go
+
+    from ..views.page import figure_section
+    lost = stream.xs("cost", level="attribute")["negative"].drop(SYSTEM, level="centre")
+    fig = go.Figure()
+    for carrier in lost.index.get_level_values("carrier").unique():
+        part = lost.xs(carrier, level="carrier")
+        fig.add_bar(name=carrier, x=list(part.index), y=list(part.to_numpy() / 1e4))
+    fig.update_layout(barmode="group", yaxis_title="万元 lost with negative products",
+                      margin={"t": 20}, height=360)
+    return figure_section("Energy lost with waste, by centre", fig,
+                          note="Each carrier's cost carried by the centre's negative products.",
+                          height=380)
 
 
 # -- the analysis (tables) ---------------------------------------------------------------
@@ -266,26 +292,26 @@ def figure_functions(case, result) -> dict:
                                   f"[{SECTION}]")
         return float(sum(_fee(case, result, f, standards).fee for f in flows))
 
-    def stream(carrier, centre=SYSTEM, part="negative", attribute="cost"):
+    def energy_stream(carrier, centre=SYSTEM, part="negative", attribute="cost"):
         try:
             return float(_stream().at[(carrier, attribute, centre), part])
         except KeyError:
-            raise ExpressionError(f"stream(): no entry ({carrier}, {attribute}, {centre}, "
+            raise ExpressionError(f"energy_stream(): no entry ({carrier}, {attribute}, {centre}, "
                                   f"{part})") from None
 
-    def emissions(part="effective", carrier="total"):
+    def co2_emissions(part="effective", carrier="total"):
         table = emissions_split(result, settings.get("carriers"))
         try:
             return float(table.at[carrier, part])
         except KeyError:
-            raise ExpressionError(f"emissions(): no entry ({carrier}, {part})") from None
+            raise ExpressionError(f"co2_emissions(): no entry ({carrier}, {part})") from None
 
-    def loss(centre, column="loss"):
+    def mfca_loss(centre, column="loss"):
         table = loss_ranking(result)
         try:
             return float(table.at[centre, column])
         except KeyError:
-            raise ExpressionError(f"loss(): no entry ({centre}, {column})") from None
+            raise ExpressionError(f"mfca_loss(): no entry ({centre}, {column})") from None
 
     def _guard(fn):
         def call(*args, **kwargs):
@@ -303,7 +329,7 @@ def figure_functions(case, result) -> dict:
 
     funcs = {"good_output": good_output, "per_t": per_t, "margin": margin_,
              "purchased": purchased,
-             "wastewater_fee": wastewater_fee, "stream": stream, "emissions": emissions,
-             "loss": loss, "standard_coal": conversions.standard_coal,
+             "wastewater_fee": wastewater_fee, "energy_stream": energy_stream,
+             "co2_emissions": co2_emissions, "mfca_loss": mfca_loss, "standard_coal": conversions.standard_coal,
              "ipcc_co2": conversions.co2_ipcc, "co2_per_unit": conversions.co2_per_unit}
     return {k: _guard(v) for k, v in funcs.items()}
