@@ -130,9 +130,13 @@ def purchases(result, carriers=None) -> pd.DataFrame:
     bought = c.node_kind[c.tail] == "source"
     frame = f[bought].copy()
     net = result.network
-    factor = [units.factor(u, net.carriers[k].unit) for u, k in zip(frame["unit"], frame["carrier"])]
-    frame["quantity"] = frame["quantity"].to_numpy() * np.asarray(factor, dtype=float)
-    frame["unit"] = [net.carriers[k].unit for k in frame["carrier"]]
+    # one unit conversion per distinct (flow unit, carrier) pair, broadcast to the flows
+    pairs = pd.MultiIndex.from_arrays([frame["unit"], frame["carrier"]])
+    codes, uniques = pd.factorize(pairs)
+    factor = np.array([units.factor(u, net.carriers[k].unit) for u, k in uniques], dtype=float)
+    carrier_unit = np.array([net.carriers[k].unit for _, k in uniques], dtype=object)
+    frame["quantity"] = frame["quantity"].to_numpy() * factor[codes]
+    frame["unit"] = carrier_unit[codes]
     out = frame.groupby("carrier", sort=False).agg(
         quantity=("quantity", "sum"), unit=("unit", "first"), cost=("cost", "sum"),
         tce=("tce", "sum"), co2=("co2", "sum"))
@@ -147,8 +151,11 @@ def good_output(result, unit: str = "t") -> float:
     c = result.compiled
     sel = (c.node_kind[c.head] == "sink") & ~c.negative
     q = np.nan_to_num(result.quantities[sel], nan=0.0)
-    return float(sum(v * units.factor(u, unit) for v, u in zip(q, c.unit[sel])
-                     if units.dimension(u) == units.dimension(unit)))
+    codes, uniques = pd.factorize(pd.Series(c.unit[sel], dtype=object))
+    same = units.dimension(unit)
+    factor = np.array([units.factor(u, unit) if units.dimension(u) == same else 0.0
+                       for u in uniques], dtype=float)
+    return float((q * factor[codes]).sum()) if len(q) else 0.0
 
 
 def unit_indicators(result, per=None, carriers=None, unit: str = "t") -> pd.Series:

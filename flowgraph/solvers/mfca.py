@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import ModelError
 from ..model.schema import COST_CATEGORIES
 from .propagate import COST_ATTRIBUTES
 
@@ -145,7 +146,6 @@ def _centres(c, centres) -> list:
     centres = list(centres)
     unknown = [q for q in centres if q not in c.node_ids]
     if unknown:
-        from ..errors import ModelError
         raise ModelError(f"mfca: unknown centre(s) {unknown}", nodes=unknown)
     return centres
 
