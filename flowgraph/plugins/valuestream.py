@@ -1,0 +1,335 @@
+"""The valuestream plugin: MFCA matrix, energy value streams, wastewater fee and measures.
+
+Reads the case's [valuestream] section:
+
+    [valuestream]
+    product = "product"                 # main product flow (unit indicators)
+    carriers = ["fresh water", "electricity", "steam"]   # energy value streams (default: all
+                                        # purchased energy and water carriers)
+    water_layer = "water"               # physical water account (optional)
+    discharges = ["discharge"]          # wastewater flows with conc_<pollutant> attributes (mg/L)
+    measures = ["...", ...]             # scenarios that are improvement measures
+    all_measures = "all measures"       # the scenario with all of them (optional)
+    [valuestream.standards.NAME]        # discharge standards (mg/L) for over-standard fees
+    COD = 100
+
+and adds to `flowgraph run` (and `flowgraph valuestream CASE`) the MFCA matrix with loss
+shares, the centres ranked by loss, one energy value stream table per carrier, effective and
+ineffective CO2, the water account, the wastewater fee and the measures' effects. Case
+figures may call its functions (figure_functions): good_output, per_t, purchased, margin,
+wastewater_fee, energy_stream, co2_emissions, mfca_loss, standard_coal, ipcc_co2,
+co2_per_unit.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..errors import ExpressionError, FlowgraphError, ModelError
+from ..solvers import conversions
+from ..solvers.mfca import flow_cost_matrix, loss_ranking, margin
+from ..solvers.valuestream import (
+    PARTS,
+    SYSTEM,
+    emissions_split,
+    energy_value_stream,
+    layer_account,
+)
+from ..solvers.wastewater import discharge_fee
+from .report import Report
+
+SECTION = "valuestream"
+
+
+class ValueStreamPlugin:
+    """MFCA and energy value streams of doc 002, with the wastewater external damage cost."""
+
+    name = "valuestream"
+    section = SECTION
+    summary = ("MFCA flow-cost matrix, energy value streams (money, tce, CO2), wastewater "
+               "discharge fee and improvement measures")
+    example = ("example:\n  flowgraph valuestream cases/iron_oxide_red --out out/valuestream\n"
+               "  flowgraph run cases/iron_oxide_red   (includes these tables when the case "
+               "has a [valuestream] section)")
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--scenario", help="analyse this scenario instead of the base")
+
+    def run(self, case, scenario: str | None = None, **options) -> Report:
+        from ..views.page import figures_section, table_section, text_section
+        settings = case.section(SECTION)
+        result = case.result(scenario)
+        carriers = settings.get("carriers")
+        report = Report(self.name, title=f"{case.name}: value streams [{result.scenario}]")
+        tables = analyse(case, result, settings)
+        report.tables.update(tables)
+        heads = headline(case, result, settings)
+        report.figures.update({k: v["value"] for k, v in heads.items()})
+        sec = report.sections
+        sec.append(figures_section("Value stream: headline", list(heads.values())))
+        sec.append(table_section(
+            "MFCA flow-cost matrix with inputs, centres by loss", tables["mfca_matrix"],
+            note="Per quantity centre, CNY by cost category: what is carried in from upstream "
+                 "centres, purchased and added, and what leaves on positive and negative "
+                 "products. 'share' of a negative row is the centre's loss share."))
+        sec.append(table_section(
+            "Centres ranked by loss cost", tables["loss_ranking"],
+            note="Loss cost = cost of the negative products of the centre (CNY)."))
+        stream = tables["energy_stream"]
+        for carrier in (carriers or stream.index.get_level_values("carrier").unique()):
+            part = stream.xs(carrier, level="carrier")
+            attrs = part.index.get_level_values("attribute").unique()
+            wide = pd.concat({a: part.xs(a, level="attribute")[list(PARTS)] for a in attrs},
+                             axis=1)
+            sec.append(table_section(
+                f"Energy value stream: {carrier}", wide,
+                note="Per centre: newly input, carried in from upstream centres, passed to "
+                     "positive products, lost with negative products; cost in CNY, tce, CO2 in "
+                     "t. (system): purchased, and what reaches sinks on positive (effective) "
+                     "and negative (ineffective) products."))
+        sec.append(_loss_chart(stream))
+        sec.append(table_section("Effective and ineffective CO2", tables["emissions"],
+                                 note="t CO2 carried by good product vs by waste."))
+        if "water_account" in tables:
+            price = tables["water_account"].attrs.get("price", 0.0)
+            sec.append(table_section(
+                "Water account", tables["water_account"],
+                note=f"The water itself, not an allocation: t of water, and CNY at "
+                     f"{price:g} CNY/t."))
+        if "wastewater_fee" in tables:
+            sec.append(table_section(
+                "Wastewater external damage cost (discharge fee)", tables["wastewater_fee"],
+                note="Load = volume x concentration; equivalents = load / equivalent value; "
+                     "fee = rate x the three largest (doubled when over standard). Pollutants "
+                     "without an equivalent value are listed, not charged."))
+        if "measures" in tables:
+            sec.append(table_section(
+                "Improvement measures", tables["measures"],
+                note="Each measure re-solved as a scenario: benefit = its margin minus the "
+                     "base margin (万元/yr); indicators per t of good output."))
+        if "indicators" in tables:
+            sec.append(table_section("Unit indicators", tables["indicators"]))
+        sec.append(text_section("How to read this", _EXPLAIN))
+        report.summary = "\n".join(f"{v['name']}: {v['value']:.6g} {v['unit']}"
+                                   for v in heads.values())
+        return report
+
+    def figure_functions(self, case, result) -> dict:
+        return figure_functions(case, result)
+
+
+plugin = ValueStreamPlugin()
+
+_EXPLAIN = """MFCA: value entering a quantity centre is split between its outputs by the
+allocation key (here the centre's key, e.g. iron content); the cost of negative products is
+the centre's loss cost. Energy value stream: the same arithmetic for each energy carrier
+alone, in money, standard coal and CO2; CO2 carried by good product is effective, by waste
+ineffective. Water account: the water balance valued at the water price. Measures: each of
+the case's improvement measures applied as a scenario and solved again."""
+
+
+def _loss_chart(stream: pd.DataFrame):
+    """Grouped bars: each carrier's cost lost with waste at each centre."""
+    import plotly.graph_objects as go
+
+    from ..views.page import figure_section
+    lost = stream.xs("cost", level="attribute")["negative"].drop(SYSTEM, level="centre")
+    fig = go.Figure()
+    for carrier in lost.index.get_level_values("carrier").unique():
+        part = lost.xs(carrier, level="carrier")
+        fig.add_bar(name=carrier, x=list(part.index), y=list(part.to_numpy() / 1e4))
+    fig.update_layout(barmode="group", yaxis_title="万元 lost with negative products",
+                      margin={"t": 20}, height=360)
+    return figure_section("Energy lost with waste, by centre", fig,
+                          note="Each carrier's cost carried by the centre's negative products.",
+                          height=380)
+
+
+# -- the analysis (tables) ---------------------------------------------------------------
+
+def analyse(case, result, settings: dict) -> dict:
+    """Every table of the plugin for one result."""
+    carriers = settings.get("carriers")
+    tables = {
+        "mfca_matrix": flow_cost_matrix(result, inputs=True, sort="loss"),
+        "loss_ranking": loss_ranking(result),
+        "energy_stream": energy_value_stream(result, carriers),
+        "emissions": emissions_split(result, carriers),
+    }
+    layer = settings.get("water_layer")
+    if layer:
+        tables["water_account"] = layer_account(result, layer)
+    fees = [_fee(case, result, flow).table.assign(flow=flow)
+            for flow in settings.get("discharges", [])]
+    if fees:
+        tables["wastewater_fee"] = pd.concat(fees).reset_index().set_index(["flow", "pollutant"])
+    if settings.get("measures"):
+        tables["measures"] = measure_effects(case, settings)
+    tables["indicators"] = _indicators(case, result, settings)
+    return tables
+
+
+def measure_effects(case, settings: dict) -> pd.DataFrame:
+    """Per measure (and all together): benefit (万元/yr), published benefit, the change of the
+    discharge fee and of the indicators, and the quantities saved, each by re-solving."""
+    base = case.result()
+    names = list(settings.get("measures", []))
+    if settings.get("all_measures"):
+        names.append(settings["all_measures"])
+    b_fee = _total_fee(case, base, settings)
+    b_ind = conversions.unit_indicators(base)
+    b_buy = conversions.purchases(base)
+    b_eff = _effective_share(base, settings)
+    rows = []
+    for name in names:
+        sc = case.scenario(name)
+        r = case.result(name)
+        ind = conversions.unit_indicators(r)
+        buy = conversions.purchases(r).reindex(b_buy.index).fillna(0.0)
+        row = {"measure": name, "centre": sc.meta.get("centre", ""),
+               "benefit_wan": (margin(r) - margin(base)) / 1e4,
+               "published_benefit_wan": sc.meta.get("published_benefit_wan"),
+               "fee_saving_wan": (b_fee - _total_fee(case, r, settings)) / 1e4,
+               "tce_per_t": ind["tce per t"], "delta_tce_per_t": ind["tce per t"] - b_ind["tce per t"],
+               "co2_per_t": ind["co2 per t"], "delta_co2_per_t": ind["co2 per t"] - b_ind["co2 per t"],
+               "effective_energy_share": _effective_share(r, settings),
+               "delta_effective_energy_share": _effective_share(r, settings) - b_eff}
+        for carrier in settings.get("carriers") or []:
+            if carrier in b_buy.index:
+                row[f"{carrier}_saved"] = b_buy.at[carrier, "quantity"] - buy.at[carrier, "quantity"]
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("measure")
+
+
+def _indicators(case, result, settings) -> pd.DataFrame:
+    cols = {"per t of good output": conversions.unit_indicators(result)}
+    product = settings.get("product")
+    if product:
+        cols[f"per t of '{product}'"] = conversions.unit_indicators(result, per=product)
+    return pd.DataFrame(cols)
+
+
+def _effective_share(result, settings) -> float:
+    """Share of the energy carriers' cost that reaches sinks on positive products."""
+    table = energy_value_stream(result, settings.get("carriers"), attributes=("cost",))
+    sys = table.xs(SYSTEM, level="centre")
+    bought = sys["new_input"].sum()
+    return float(sys["positive"].sum() / bought) if bought else 0.0
+
+
+def _fee(case, result, flow, standards=None):
+    named = None
+    if isinstance(standards, str):
+        named = case.section(SECTION).get("standards", {}).get(standards)
+        if named is None:
+            raise ModelError(f"[{SECTION}.standards]: no standard set '{standards}' (sets: "
+                             f"{', '.join(case.section(SECTION).get('standards', {})) or 'none'})")
+    return discharge_fee(result, flow, named if named is not None else standards)
+
+
+def _total_fee(case, result, settings, standards=None) -> float:
+    return sum(_fee(case, result, f, standards).fee for f in settings.get("discharges", []))
+
+
+def headline(case, result, settings) -> dict:
+    """A few figures of every value-stream run (name -> figure dict)."""
+    heads = {}
+
+    def add(name, value, unit):
+        heads[name] = {"name": name, "value": float(value), "unit": unit}
+
+    ind = conversions.unit_indicators(result)
+    add("tce_per_t_good_output", ind["tce per t"], "tce/t")
+    add("co2_t_per_t_good_output", ind["co2 per t"], "t/t")
+    em = emissions_split(result, settings.get("carriers"))
+    add("effective_co2_t", em.at["total", "effective"], "t")
+    add("ineffective_co2_t", em.at["total", "ineffective"], "t")
+    ranking = loss_ranking(result)
+    if len(ranking):
+        add("loss_cost_total_wan", ranking["loss"].sum() / 1e4, "万元")
+    if settings.get("discharges"):
+        add("discharge_fee_wan", _total_fee(case, result, settings) / 1e4, "万元")
+    return heads
+
+
+# -- figure functions --------------------------------------------------------------------
+
+def figure_functions(case, result) -> dict:
+    """Functions a case figure may call, bound to one result (see the module docstring)."""
+    settings = case.section(SECTION) if case is not None else {}
+    cache: dict = {}
+
+    def _stream():
+        if "stream" not in cache:
+            cache["stream"] = energy_value_stream(result, settings.get("carriers"))
+        return cache["stream"]
+
+    def good_output(unit="t"):
+        return conversions.good_output(result, unit)
+
+    def per_t(what="tce", per=None, unit="t"):
+        """Purchased tce, co2, cost or a carrier's quantity per t of good output (or of the
+        product flow `per`)."""
+        ind = conversions.unit_indicators(result, per=per, unit=unit)
+        key = f"{what} per {unit}"
+        if key not in ind.index:
+            raise ExpressionError(f"per_t(): nothing called '{what}' (have: "
+                                  f"{', '.join(k.rsplit(' per ', 1)[0] for k in ind.index)})")
+        return float(ind[key])
+
+    def purchased(carrier, column="quantity"):
+        """A carrier's purchases: quantity (in the carrier's unit), cost, tce or co2."""
+        table = conversions.purchases(result)
+        if carrier not in table.index or column not in table.columns:
+            raise ExpressionError(f"purchased(): no entry ({carrier}, {column}); carriers "
+                                  f"bought: {', '.join(table.index)}")
+        return float(table.at[carrier, column])
+
+    def wastewater_fee(flow=None, standards=None):
+        flows = [flow] if flow else settings.get("discharges", [])
+        if not flows:
+            raise ExpressionError(f"wastewater_fee(): name a flow or list discharges in "
+                                  f"[{SECTION}]")
+        return float(sum(_fee(case, result, f, standards).fee for f in flows))
+
+    def energy_stream(carrier, centre=SYSTEM, part="negative", attribute="cost"):
+        try:
+            return float(_stream().at[(carrier, attribute, centre), part])
+        except KeyError:
+            raise ExpressionError(f"energy_stream(): no entry ({carrier}, {attribute}, {centre}, "
+                                  f"{part})") from None
+
+    def co2_emissions(part="effective", carrier="total"):
+        table = emissions_split(result, settings.get("carriers"))
+        try:
+            return float(table.at[carrier, part])
+        except KeyError:
+            raise ExpressionError(f"co2_emissions(): no entry ({carrier}, {part})") from None
+
+    def mfca_loss(centre, column="loss"):
+        table = loss_ranking(result)
+        try:
+            return float(table.at[centre, column])
+        except KeyError:
+            raise ExpressionError(f"mfca_loss(): no entry ({centre}, {column})") from None
+
+    def _guard(fn):
+        def call(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except ExpressionError:
+                raise
+            except FlowgraphError as exc:
+                raise ExpressionError(f"{fn.__name__}(): {exc}") from None
+        call.__name__ = fn.__name__.rstrip("_")
+        return call
+
+    def margin_():
+        return margin(result)
+
+    funcs = {"good_output": good_output, "per_t": per_t, "margin": margin_,
+             "purchased": purchased,
+             "wastewater_fee": wastewater_fee, "energy_stream": energy_stream,
+             "co2_emissions": co2_emissions, "mfca_loss": mfca_loss, "standard_coal": conversions.standard_coal,
+             "ipcc_co2": conversions.co2_ipcc, "co2_per_unit": conversions.co2_per_unit}
+    return {k: _guard(v) for k, v in funcs.items()}
