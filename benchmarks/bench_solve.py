@@ -7,7 +7,8 @@ Two families, built with Network.from_frames:
          receives to 5.5 random others, an external input and a loss (7.5 flows per node);
   stiff  like io but passing on 99.9-99.99 %: a loop block that recycles almost everything.
 
-For each size the same node-level system (I - M) T = c is also solved by scipy's splu, by
+For each size the same node-level system (I - M) T = c is also solved by scipy's splu (on the
+transpose, its faster orientation), by
 bw2calc (its pypardiso path; `pip install -e ".[bench]"`) and by plain Neumann iteration
 (T <- c + M T until the relative residual is below 1e-10: the floor for loss-dominated
 systems). Each method runs in its own process so its peak memory is its own.
@@ -132,9 +133,11 @@ def work(family: str, n: int, method: str) -> dict:
     reset_peak()
     t0 = time.perf_counter()
     if method == "splu":
+        # factor the transpose and solve with trans="T": COLAMD on (I - M) as assembled is up
+        # to 70x slower (DESIGN.md section 4); the comparator gets its better orientation
         from scipy.sparse.linalg import splu
-        A = (sp.identity(n, format="csc") - M.tocsc()).tocsc()
-        T = splu(A).solve(c)
+        At = (sp.identity(n, format="csc") - M.T.tocsc()).tocsc()
+        T = splu(At).solve(c, trans="T")
     elif method == "neumann":
         T, it = neumann(M, c)
         out["iterations"] = it
