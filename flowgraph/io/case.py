@@ -9,7 +9,6 @@ remembers the file and line it came from, so errors can point at it.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from ..errors import CaseFileError, FlowgraphError, ModelError
 from ..model.network import Network
 from ..model.scenario import Scenario
 from ..model.schema import COST_CATEGORIES
+from ..model.tables import is_missing
 from .frames import format_list, format_mapping, network_from_frames
 
 #: top-level tables the core reads; all others belong to plugins
@@ -302,7 +302,7 @@ def save_case(obj, path, tables: bool | str = "auto") -> Path:
 def _records(frame: pd.DataFrame):
     cols = [c for c in frame.columns if c != "_origin"]
     for i, rec in zip(frame.index, frame[cols].to_dict("records")):
-        yield i, {k: v for k, v in rec.items() if not _missing(v)}
+        yield i, {k: v for k, v in rec.items() if not is_missing(v)}
 
 
 def _node_record(nid, rec: dict) -> dict:
@@ -344,18 +344,12 @@ def _write_table(records: list[dict], path: Path, node: bool) -> None:
     pd.DataFrame.from_records(rows).to_csv(path, index=False)
 
 
-def _missing(v) -> bool:
-    if v is None:
-        return True
-    if isinstance(v, float) and math.isnan(v):
-        return True
-    return False
 
 
 def _plain(value):
     """Python scalars, lists and dicts only (what TOML can hold); None dropped."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items() if not _missing(v)}
+        return {str(k): _plain(v) for k, v in value.items() if not is_missing(v)}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, np.generic):

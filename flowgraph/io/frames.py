@@ -17,7 +17,7 @@ from ..errors import ModelError, UnitError
 from ..model import units
 from ..model.carriers import infer_carrier
 from ..model.schema import attributes
-from ..model.tables import Table, _normalise
+from ..model.tables import Table, _normalise, is_missing
 
 
 def network_from_frames(cls, nodes, flows, carriers=None, *, name="network", period="yr",
@@ -28,7 +28,7 @@ def network_from_frames(cls, nodes, flows, carriers=None, *, name="network", per
         records = carriers.to_dict("records") if isinstance(carriers, pd.DataFrame) \
             else list(carriers)
         for rec in records:
-            rec = {k: v for k, v in rec.items() if not _missing(v)}
+            rec = {k: v for k, v in rec.items() if not is_missing(v)}
             if "composition" in rec:
                 rec["composition"] = parse_mapping(rec["composition"])
             if "layers" in rec:
@@ -46,10 +46,10 @@ def node_frame(nodes: pd.DataFrame, origin=None) -> pd.DataFrame:
     if origin is not None:
         frame["_origin"] = origin
     if "layers" in frame.columns:
-        frame["layers"] = [None if _missing(v) else tuple(parse_list(v))
+        frame["layers"] = [None if is_missing(v) else tuple(parse_list(v))
                            for v in frame["layers"].to_numpy(dtype=object)]
     if "stock" in frame.columns:
-        frame["stock"] = [None if _missing(v) else
+        frame["stock"] = [None if is_missing(v) else
                           {k: float(x) for k, x in parse_mapping(v).items()}
                           for v in frame["stock"].to_numpy(dtype=object)]
     return _normalise("node", frame)
@@ -65,8 +65,8 @@ def flow_frame(net, flows: pd.DataFrame, origin=None) -> pd.DataFrame:
             raise ModelError(f"the flow table has no '{col}' column")
     if "per" in frame.columns:
         per = frame.pop("per").to_numpy(dtype=object)
-        frame["per_flow"] = [None if _missing(p) else p[0] for p in per]
-        frame["per_ratio"] = [np.nan if _missing(p) else float(p[1]) for p in per]
+        frame["per_flow"] = [None if is_missing(p) else p[0] for p in per]
+        frame["per_ratio"] = [np.nan if is_missing(p) else float(p[1]) for p in per]
     if "unit" not in frame.columns:
         frame["unit"] = None
     carrier_names = pd.unique(frame["carrier"].to_numpy(dtype=object))
@@ -115,7 +115,7 @@ def _with_units(values: pd.Series, unit: pd.Series, numerator, what) -> np.ndarr
     out = np.full(len(vals), np.nan)
     cache: dict = {}
     for i, (v, u) in enumerate(zip(vals, units_)):
-        if _missing(v):
+        if is_missing(v):
             continue
         if not isinstance(v, str):
             out[i] = float(v)
@@ -167,9 +167,3 @@ def format_mapping(value: Mapping) -> str:
     return ";".join(f"{k}={v!r}" for k, v in value.items())
 
 
-def _missing(v) -> bool:
-    if v is None:
-        return True
-    if isinstance(v, float) and np.isnan(v):
-        return True
-    return False

@@ -18,7 +18,7 @@ from ..errors import ModelError, UnitError, name_list
 from . import units
 from .carriers import Carrier, infer_carrier
 from .schema import COST_CATEGORIES, allowed, attributes
-from .tables import Table
+from .tables import Table, is_missing
 
 NODE_KINDS = allowed("node", "kind")
 ROLES = allowed("flow", "role")
@@ -274,13 +274,9 @@ class Network:
 # -- records -----------------------------------------------------------------------------
 
 def _clean(record: dict) -> dict:
-    return {k: v for k, v in record.items() if not _missing(v)}
+    return {k: v for k, v in record.items() if not is_missing(v)}
 
 
-def _missing(v) -> bool:
-    if v is None:
-        return True
-    return isinstance(v, float) and math.isnan(v)
 
 
 def _node_record(id, kind, attrs: dict, origin, partial: bool = False) -> dict:
@@ -351,7 +347,7 @@ def _flow_record(fid, rec: dict, origin) -> dict:
     def fail(msg):
         raise ModelError(f"{where}: {msg}", flows=[fid], origin=origin)
 
-    rec = {k: v for k, v in rec.items() if not _missing(v)}
+    rec = {k: v for k, v in rec.items() if not is_missing(v)}
     per = rec.pop("per", None)
     if per is not None:
         if isinstance(per, Mapping):

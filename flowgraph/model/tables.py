@@ -89,6 +89,11 @@ def _fits(dtype, value) -> bool:
     return False
 
 
+def is_missing(v) -> bool:
+    """None or NaN: an attribute that was not given."""
+    return v is None or (isinstance(v, float) and v != v)
+
+
 def _empty_value(v) -> bool:
     if v is None:
         return True

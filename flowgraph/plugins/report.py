@@ -41,7 +41,7 @@ class Report:
             table.to_csv(path)
             written.append(path)
         path = out / "summary.json"
-        path.write_text(json.dumps(_jsonable(self.figures), indent=2, ensure_ascii=False),
+        path.write_text(json.dumps(jsonable(self.figures), indent=2, ensure_ascii=False),
                         encoding="utf-8")
         written.append(path)
         if self.sections:
@@ -55,11 +55,12 @@ class Report:
         return written
 
 
-def _jsonable(value):
+def jsonable(value):
+    """JSON-ready: numpy scalars as Python numbers, NaN and infinities as null."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):

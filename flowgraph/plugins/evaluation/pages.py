@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import math
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from ...figures import evaluate_figures
 from ...model import units
 from ...views.page import figure_section, figures_section, table_section, text_section
-from ..report import Report
+from ..report import Report, jsonable
 from . import statement
 from .indexsystem import ahp_table
 from .scoring import composite_table, index_table
@@ -63,7 +62,7 @@ def build_report(case, config, situations) -> Report:
     report.summary = summary_text(config, situations, tables)
     report.sections = sections(case, config, situations, tables, head)
     report.files["evaluation.json"] = json.dumps(
-        _plain({"case": case.name, "index_system": config.system.name,
+        jsonable({"case": case.name, "index_system": config.system.name,
                    "weights": config.weight_sets, "figures": figures,
                    "tables": {k: _records(v) for k, v in tables.items()}}),
         indent=2, ensure_ascii=False)
@@ -214,15 +213,3 @@ def _records(frame: pd.DataFrame) -> list:
                     for c in flat.columns]
     return flat.to_dict("records")
 
-
-def _plain(value):
-    """JSON-ready: numpy scalars as Python numbers, NaN and infinities as null."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
