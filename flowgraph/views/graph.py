@@ -89,7 +89,7 @@ class GraphView:
             f'{_legend_html(self.legend)}</div>{note}'
             f'<script type="application/json" class="fg-graph-data">{data}</script></div>')
 
-    def auto_height(self, canvas_width: float = 920.0, low: int = 380, high: int = 680) -> str:
+    def auto_height(self, canvas_width: float = 920.0, low: int = 400, high: int = 680) -> str:
         """A canvas height fitting the drawing at the report's width, within [low, high] px."""
         if not self.nodes:
             return f"{low}px"
@@ -147,7 +147,9 @@ def graph_view(obj, *, colour_by: str = "auto", layout: str = "auto", measure_by
     through = np.maximum(np.bincount(head, weights=np.abs(a), minlength=n),
                          np.bincount(tail, weights=np.abs(a), minlength=n))
     size = 10.0 + 22.0 * _lognorm(through)
-    width = 1.0 + 11.0 * _lognorm(np.abs(amount))
+    dense = m > CURVE_LIMIT           # thinner, translucent edges so the nodes stay visible
+    width = (0.5 + 4.5 * _lognorm(np.abs(amount))) if dense else \
+        (1.0 + 11.0 * _lognorm(np.abs(amount)))
 
     # positions
     role = flows["role"].to_numpy(dtype=object)
@@ -156,7 +158,8 @@ def graph_view(obj, *, colour_by: str = "auto", layout: str = "auto", measure_by
         physics = layout == "force" and n <= PHYSICS_LIMIT
     if layout == "layered":
         x, y, column, bend = lay.layered(n, tail, head, back=recycle, kind=kind,
-                                         stage=nodes["stage"].to_numpy(dtype=object))
+                                         stage=nodes["stage"].to_numpy(dtype=object),
+                                         placeholders=m <= CURVE_LIMIT)
         backward = column[head] <= column[tail]
     else:
         if layout == "geographic":
@@ -186,9 +189,10 @@ def graph_view(obj, *, colour_by: str = "auto", layout: str = "auto", measure_by
     labels = [_node_label(lbl, i) for lbl, i in zip(nodes["label"].to_numpy(), ids)]
     titles = _node_titles(data, ids, labels, through, unit)
     fixed = not physics
+    border = {c: _darker(c) for c in set(node_colour)}
     node_records = [
         {"id": i, "label": lb, "title": tt, "shape": KIND_SHAPES.get(k, "dot"),
-         "color": {"background": col, "border": _darker(col),
+         "color": {"background": col, "border": border[col],
                    "highlight": {"background": col, "border": "#111111"},
                    "hover": {"background": col, "border": "#111111"}},
          "size": round(float(s), 2), "x": round(float(px), 1), "y": round(float(py), 1),
@@ -206,7 +210,8 @@ def graph_view(obj, *, colour_by: str = "auto", layout: str = "auto", measure_by
     edge_records = []
     for j in range(m):
         rec = {"id": flow_ids[j], "from": src[j], "to": dst[j], "title": etitles[j],
-               "color": {"color": edge_colour[j], "highlight": "#111111", "hover": "#111111"},
+               "color": {"color": edge_colour[j], "highlight": "#111111", "hover": "#111111",
+                         "opacity": 0.45 if dense else 1.0},
                "width": round(float(width[j]), 2), "dashes": bool(recycle[j]),
                "carrier": str(carriers[j]), "arrows": "to"}
         if smooth[j] is not None:
@@ -307,51 +312,57 @@ def _node_label(label, nid) -> str:
 
 def _node_titles(data: ViewData, ids, labels, through, unit) -> list[str]:
     nodes = data.nodes
-    res = data.result.nodes if data.result is not None else None
-    out = []
-    for j, (nid, label) in enumerate(zip(ids, labels)):
-        row = nodes.iloc[j]
-        head = label if label == nid else f"{label} ({nid})"
-        facts = [str(row["kind"])]
-        for key in ("firm", "sector", "stage", "system"):
-            val = row[key]
+    heads = [lb if lb == nid else f"{lb} ({nid})" for nid, lb in zip(ids, labels)]
+    facts = [[str(k)] for k in nodes["kind"].to_numpy()]
+    for key in ("firm", "sector", "stage", "system"):
+        for j, val in enumerate(nodes[key].to_numpy(dtype=object)):
             if isinstance(val, str) and val:
-                facts.append(f"{key} {val}")
-        lines = [head, " · ".join(facts)]
-        if res is not None:
-            r = res.iloc[j]
-            for layer, u in (("mass", "t"), ("energy", "GJ")):
-                if f"{layer}_in" in r and (r[f"{layer}_in"] or r[f"{layer}_out"]):
-                    lines.append(f"{layer}: in {fmt(r[f'{layer}_in'])} {u}, "
-                                 f"out {fmt(r[f'{layer}_out'])} {u}")
-            lines.append(f"cost: in {fmt(r['cost_in'])} CNY, out {fmt(r['cost_out'])} CNY")
-            if r["loss_cost"]:
-                lines.append(f"cost of negative products: {fmt(r['loss_cost'])} CNY")
-            lines.append(f"tce out: {fmt(r['tce_out'])} tce; CO2 out: {fmt(r['co2_out'])} t")
-        else:
-            lines.append(f"throughput (given flows): {fmt(through[j])} {unit}")
-        out.append("\n".join(lines))
+                facts[j].append(f"{key} {val}")
+    lines = [[h, " · ".join(f)] for h, f in zip(heads, facts)]
+    if data.result is None:
+        for j, t in enumerate(fmt_all(through)):
+            lines[j].append(f"throughput (given flows): {t} {unit}")
+        return ["\n".join(x) for x in lines]
+    res = data.result.nodes
+    for layer, u in (("mass", "t"), ("energy", "GJ")):
+        if f"{layer}_in" not in res:
+            continue
+        a_in, a_out = res[f"{layer}_in"].to_numpy(), res[f"{layer}_out"].to_numpy()
+        for j, (i, o) in enumerate(zip(fmt_all(a_in), fmt_all(a_out))):
+            if a_in[j] or a_out[j]:
+                lines[j].append(f"{layer}: in {i} {u}, out {o} {u}")
+    loss = res["loss_cost"].to_numpy()
+    cols = [fmt_all(res[c].to_numpy()) for c in ("cost_in", "cost_out", "loss_cost", "tce_out",
+                                                  "co2_out")]
+    for j, (ci, co, lc, tce, co2) in enumerate(zip(*cols)):
+        lines[j].append(f"cost: in {ci} CNY, out {co} CNY")
+        if loss[j]:
+            lines[j].append(f"cost of negative products: {lc} CNY")
+        lines[j].append(f"tce out: {tce} tce; CO2 out: {co2} t")
+    return ["\n".join(x) for x in lines]
+
+
+def fmt_all(values) -> list[str]:
+    """fmt over an array, vectorised where it can be: the common case (finite, between 1e-4
+    and 1e6, or 0) in one comprehension."""
+    v = np.asarray(values, dtype=float)
+    out = [f"{x:,.6g}" for x in v.tolist()]
+    odd = ~np.isfinite(v) | (np.abs(v) >= 1e6) | ((v != 0) & (np.abs(v) < 1e-4))
+    for j in np.flatnonzero(odd):
+        out[j] = fmt(v[j])
     return out
 
 
 def _edge_titles(data: ViewData, flow_ids, labels, tail, head) -> list[str]:
     f = data.flows
-    cols = {k: f[k].to_numpy() for k in ("carrier", "kind", "role", "quantity", "unit", "cost",
-                                         "tce", "co2", "label")}
-    out = []
-    for j, fid in enumerate(flow_ids):
-        label = cols["label"][j]
-        name = label if isinstance(label, str) and label else fid
-        out.append("\n".join([
-            f"{name}",
-            f"{cols['carrier'][j]} ({cols['kind'][j]}, {cols['role'][j]})",
-            f"{labels[tail[j]]} → {labels[head[j]]}",
-            f"quantity: {fmt(cols['quantity'][j])} {cols['unit'][j]}",
-            f"cost: {fmt(cols['cost'][j])} CNY",
-            f"tce: {fmt(cols['tce'][j])} tce",
-            f"CO2: {fmt(cols['co2'][j])} t",
-        ]))
-    return out
+    name = [lb if isinstance(lb, str) and lb else fid
+            for fid, lb in zip(flow_ids, f["label"].to_numpy(dtype=object))]
+    q, cost, tce, co2 = (fmt_all(f[c].to_numpy()) for c in ("quantity", "cost", "tce", "co2"))
+    return [f"{nm}\n{car} ({kind}, {role})\n{labels[t]} → {labels[h]}\nquantity: {qq} {u}\n"
+            f"cost: {cc} CNY\ntce: {tt} tce\nCO2: {ee} t"
+            for nm, car, kind, role, t, h, qq, u, cc, tt, ee in zip(
+                name, f["carrier"].to_numpy(), f["kind"].to_numpy(), f["role"].to_numpy(),
+                tail, head, q, f["unit"].to_numpy(), cost, tce, co2)]
 
 
 def _edge_smooth(tail, head, backward, bend, x, y) -> list:
@@ -447,16 +458,25 @@ def _filter(key: str, title: str, items: list[tuple[str, str]]) -> str:
 
 def _legend_html(legend: dict) -> str:
     e = html.escape
-    parts = [f'<div class="fg-legend"><h4>Nodes: colour by {e(legend["colour_by"])}</h4><ul>']
-    shown = legend["nodes"][:24]
-    for name, col in shown:
-        parts.append(f'<li><span class="sw" style="background:{col}"></span>{e(str(name))}</li>')
-    if len(legend["nodes"]) > len(shown):
-        parts.append(f'<li class="more">… {len(legend["nodes"]) - len(shown)} more</li>')
-    parts.append("</ul><h4>Shape: kind</h4><ul class=\"shapes\">")
-    for k in legend["shapes"]:
-        glyph = SHAPE_GLYPHS.get(KIND_SHAPES.get(k, "dot"), "●")
-        parts.append(f'<li><span class="glyph">{glyph}</span>{e(str(k))}</li>')
+    if legend["colour_by"] == "kind":            # colour and shape both say the kind
+        parts = ['<div class="fg-legend"><h4>Nodes: kind</h4><ul>']
+        for name, col in legend["nodes"]:
+            glyph = SHAPE_GLYPHS.get(KIND_SHAPES.get(name, "dot"), "●")
+            parts.append(f'<li><span class="glyph" style="color:{col}">{glyph}</span>'
+                         f'{e(str(name))}</li>')
+    else:
+        parts = [f'<div class="fg-legend"><h4>Nodes: colour by {e(legend["colour_by"])}</h4>'
+                 f'<ul>']
+        shown = legend["nodes"][:24]
+        for name, col in shown:
+            parts.append(f'<li><span class="sw" style="background:{col}"></span>'
+                         f'{e(str(name))}</li>')
+        if len(legend["nodes"]) > len(shown):
+            parts.append(f'<li class="more">… {len(legend["nodes"]) - len(shown)} more</li>')
+        parts.append("</ul><h4>Shape: kind</h4><ul class=\"shapes\">")
+        for k in legend["shapes"]:
+            glyph = SHAPE_GLYPHS.get(KIND_SHAPES.get(k, "dot"), "●")
+            parts.append(f'<li><span class="glyph">{glyph}</span>{e(str(k))}</li>')
     parts.append("</ul><h4>Flows: colour by carrier kind</h4><ul>")
     for name, col in legend["edges"]:
         parts.append(f'<li><span class="ln" style="border-color:{col}"></span>{e(name)}</li>')

@@ -30,18 +30,21 @@ GOLDEN_ANGLE = np.pi * (3.0 - np.sqrt(5.0))
 
 
 def layered(n: int, tail: np.ndarray, head: np.ndarray, *, back: np.ndarray, kind: np.ndarray,
-            stage: np.ndarray, dx: float = 210.0, dy: float = 110.0, sweeps: int = 4):
+            stage: np.ndarray, dx: float = 210.0, dy: float = 110.0, sweeps: int = 4,
+            placeholders: bool = True):
     """Left-to-right positions (x, y), each node's column, and each flow's bend: how far
     (px, + = down) the free rows it was given in the columns it crosses lie from the
     straight line between its ends (0 for flows between neighbouring columns). `back`
     marks flows drawn against the direction (recycle); `stage` is the production stage per
-    node or None."""
+    node or None; placeholders=False skips the long-flow placeholders (big networks, whose
+    flows are drawn straight)."""
     tail = np.asarray(tail, dtype=np.int64)
     head = np.asarray(head, dtype=np.int64)
     rank = np.array([STAGE_RANK.get(s, -1) if isinstance(s, str) else -1 for s in stage],
                     dtype=np.int64)
     column = _columns(n, tail, head, back, kind, rank)
-    forward = column[head] > column[tail]         # flows running back are drawn as arcs
+    # flows running back are drawn as arcs: no placeholders for them
+    forward = (column[head] > column[tail]) & placeholders
     row, owner, placeholder_row = _rows(n, tail, head, column, kind, rank, sweeps, forward)
     y = row * dy
     bend = np.zeros(len(tail))
@@ -256,8 +259,16 @@ def geographic(lat, lon, tail, head, *, width: float = 1000.0, spacing: float = 
         px = (lon[has] - lon0) * np.cos(np.radians(lat0))
         py = -(lat[has] - lat0)
         span = max(np.ptp(px), np.ptp(py), 1e-9)
-        x[has] = px * width / span
-        y[has] = py * width / span
+        scale = width / span
+        # sites must lie further apart than the sunflowers of the nodes they hold
+        sites, members = np.unique(np.c_[px, py], axis=0, return_counts=True)
+        if len(sites) > 1:
+            from scipy.spatial import cKDTree
+            nearest = cKDTree(sites).query(sites, k=2)[0][:, 1]
+            radius = spacing * np.sqrt(members.max()) + spacing
+            scale = max(scale, 2.2 * radius / max(np.median(nearest), 1e-12))
+        x[has] = px * scale
+        y[has] = py * scale
     x, y = _place_partners(x, y, tail, head, 1.5 * spacing)
     return _spread_shared(x, y, spacing)
 

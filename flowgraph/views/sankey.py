@@ -103,7 +103,11 @@ def sankey_data(obj, measure_by: str = "mass", group_by: str | None = "auto",
         links["text"] = [f"{fl}: {car}" for fl, car in zip(links["flow"], links["carrier"])]
         order = list(pd.unique(np.concatenate([links["source"].to_numpy(),
                                                links["target"].to_numpy()])))
-        colours = group_colours([g for g in order if g != ADDED])
+        # the graph's colours: groups in node order, boundary groups by their kind
+        named = pd.unique(pd.Series(nodes[group_by].to_numpy(dtype=object)).dropna())
+        colours = group_colours([g for g in named if isinstance(g, str) and g])
+        colours.update({name: KIND_COLOURS[k] for k, name in _KIND_GROUPS.items()
+                        if name not in colours})
         table = pd.DataFrame({"label": order, "colour": [colours.get(g, NEUTRAL) for g in order]},
                              index=pd.Index(order, name="id"))
     colour = np.where(links["negative"].to_numpy(dtype=bool), LOSS_COLOUR,
