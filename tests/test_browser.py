@@ -246,3 +246,18 @@ def test_big_view_renders(open_page):
     assert (counts["nodes"], counts["edges"]) == (n, n - 1)
     assert opened.page.evaluate(f"() => {GRAPHS}[0].spec.options.physics.enabled") is False
     opened.assert_clean()
+
+
+def test_screenshot_tool(browser, tmp_path):
+    """python -m flowgraph.views.browser: a PNG of the page, exit 0 when it is clean."""
+    import subprocess
+    import sys
+    page = tmp_path / "graph.html"
+    page.write_text(graph_html(chain().solve()), encoding="utf-8")
+    png = tmp_path / "graph.png"
+    done = subprocess.run([sys.executable, "-m", "flowgraph.views.browser", str(page), str(png),
+                           "--width", "800", "--height", "500"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "requests beyond the file: 0; console errors: 0" in done.stdout

@@ -140,15 +140,9 @@ def _rows(n, tail, head, column, kind, rank, sweeps, forward) -> np.ndarray:
     total = len(col)
     order = np.lexsort((np.arange(total), korder, rank, col))
     row = _rank_within(order, col, total)
-    both_t = np.concatenate([t, h])
-    both_h = np.concatenate([h, t])
-    deg = np.bincount(both_h, minlength=total)
-    for _ in range(sweeps):
-        centred = row - _column_mean(row, col)
-        s = np.bincount(both_h, weights=centred[both_t], minlength=total)
-        key = np.where(deg > 0, s / np.maximum(deg, 1), centred)
-        order = np.lexsort((row, key, col))
-        row = _rank_within(order, col, total)
+    ahead = col[t] < col[h]                  # flows running back do not steer the order
+    t, h = t[ahead], h[ahead]
+    row = _sweep(row, col, t, h, 2 * sweeps)
     centred = row - (np.bincount(col)[col] - 1) / 2.0
     # what stays straight first: the centres' main line, then long flows, then sources/sinks
     weight = np.where(np.arange(total) >= n, 2.0, 1.0)
@@ -199,6 +193,40 @@ def _isotonic(y: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.repeat(means, sizes)
 
 
+def _sweep(row, col, t, h, passes: int) -> np.ndarray:
+    """Layer-by-layer barycentre ordering: alternately left to right (each column ordered
+    by the mean centred row of its nodes' predecessors) and right to left (successors).
+    Nodes without neighbours on that side keep their place."""
+    total = len(row)
+    ncol = int(col.max()) + 1
+    by_col = np.argsort(col, kind="stable")
+    col_start = np.searchsorted(col[by_col], np.arange(ncol + 1))
+    sides = []
+    for near, far in ((t, h), (h, t)):               # down: key from tails; up: from heads
+        o = np.argsort(col[far], kind="stable")
+        sides.append((near[o], far[o], np.searchsorted(col[far][o], np.arange(ncol + 1))))
+    centred = row - (np.bincount(col)[col] - 1) / 2.0
+    for k in range(passes):
+        near, far, start = sides[k % 2]
+        cols = range(1, ncol) if k % 2 == 0 else range(ncol - 2, -1, -1)
+        for c in cols:
+            members = by_col[col_start[c]:col_start[c + 1]]
+            if len(members) < 2:
+                continue
+            e = slice(start[c], start[c + 1])
+            local = np.full(total, -1)
+            local[members] = np.arange(len(members))
+            idx = local[far[e]]
+            s = np.bincount(idx, weights=centred[near[e]], minlength=len(members))
+            cnt = np.bincount(idx, minlength=len(members))
+            mine = centred[members]
+            key = np.where(cnt > 0, s / np.maximum(cnt, 1), mine)
+            new = np.empty(len(members))
+            new[np.lexsort((mine, key))] = np.arange(len(members))
+            centred[members] = new - (len(members) - 1) / 2.0
+    return centred + (np.bincount(col)[col] - 1) / 2.0
+
+
 def _split_long(n, tail, head, column, korder, rank, forward):
     """Chains of placeholders (ids from n on) for forward flows spanning more than one
     column."""
@@ -238,11 +266,6 @@ def _rank_within(order, column, n) -> np.ndarray:
     row = np.empty(n, dtype=float)
     row[order] = pos
     return row
-
-
-def _column_mean(row, column) -> np.ndarray:
-    counts = np.bincount(column)
-    return (np.bincount(column, weights=row) / np.maximum(counts, 1))[column]
 
 
 def geographic(lat, lon, tail, head, *, width: float = 1000.0, spacing: float = 90.0):
