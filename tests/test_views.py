@@ -301,3 +301,28 @@ def test_cli_view_bad_measure(capsys):
     from flowgraph.cli import main
     assert main(["view", "cases/demo", "--out", "/nonexistent/never", "--measure", "heat"]) == 2
     assert "unknown measure 'heat'" in capsys.readouterr().err
+
+
+def test_views_take_a_case_and_numeric_ids(demo):
+    import pandas as pd
+    g = graph_view(demo)                      # a Case: its base result
+    assert len(g.nodes) == 12 and len(g.edges) == 15
+    nodes = pd.DataFrame({"id": [1, 2, 3], "kind": ["source", "process", "sink"]})
+    flows = pd.DataFrame({"source": [1, 2], "target": [2, 3], "carrier": "m",
+                          "quantity": [5.0, np.nan]})
+    net = fg.Network.from_frames(nodes, flows, [{"name": "m", "kind": "material", "unit": "t"}])
+    g = graph_view(net)
+    assert [(e["from"], e["to"]) for e in g.edges] == [("1", "2"), ("2", "3")]
+    assert sankey_data(net).links["value"].tolist() == [5.0, 5.0]     # 2 passes on all 5 t
+
+
+def test_sankey_by_stage_keeps_the_recycle_loop(demo):
+    r = demo.result()
+    sd = sankey_data(r, "mass", group_by="stage")
+    assert set(sd.nodes.index) == {"sources", "input", "utilisation", "output", "utilities",
+                                   "sinks"}
+    pairs = {(s, t): v for s, t, v in zip(sd.links["source"], sd.links["target"],
+                                          sd.links["value"])}
+    # drying (output) sends fines back to dissolving (input): a loop between groups, drawn
+    assert pairs[("output", "input")] == pytest.approx(r.flows.loc["fines", "quantity"])
+    assert sd.note == ""                       # one centre per stage: nothing inside a group
