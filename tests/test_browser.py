@@ -261,3 +261,12 @@ def test_screenshot_tool(browser, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "requests beyond the file: 0; console errors: 0" in done.stdout
+
+
+def test_two_graphs_on_one_page(open_page):
+    from flowgraph.views.graph import graph_section
+    from flowgraph.views.page import html_page
+    page = html_page("two", [graph_section(chain().solve()), graph_section(small_park().solve())])
+    opened = open_page(page)
+    assert [rendered_counts(opened.page, i)["nodes"] for i in (0, 1)] == [6, 7]
+    opened.assert_clean()

@@ -12,7 +12,7 @@ import pytest
 import flowgraph as fg
 from flowgraph.views import layout as lay
 from flowgraph.views.graph import PHYSICS_LIMIT, fmt, graph_html, graph_view
-from flowgraph.views.page import format_number
+from flowgraph.views.page import format_number, html_page
 from flowgraph.views.palette import CARRIER_COLOURS, KIND_COLOURS, LOSS_COLOUR
 from flowgraph.views.sankey import ADDED, sankey_data, sankey_html
 
@@ -326,3 +326,10 @@ def test_sankey_by_stage_keeps_the_recycle_loop(demo):
     # drying (output) sends fines back to dissolving (input): a loop between groups, drawn
     assert pairs[("output", "input")] == pytest.approx(r.flows.loc["fines", "quantity"])
     assert sd.note == ""                       # one centre per stage: nothing inside a group
+
+
+def test_two_graphs_on_one_page_get_their_own_anchors(chain_result):
+    from flowgraph.views.graph import graph_section
+    page = html_page("two", [graph_section(chain_result), graph_section(chain_result)])
+    assert re.findall(r'<section id="([^"]+)"', page) == ["flow-graph", "flow-graph-2"]
+    assert page.count('class="fg-graph"') == 2 and page.count("@version 9.1.2") == 1

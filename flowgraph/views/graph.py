@@ -30,6 +30,8 @@ PHYSICS_LIMIT = 300
 CURVE_LIMIT = 2000
 #: above this many flows edges carry no text label
 LABEL_LIMIT = 40
+#: node labels wrap at this many characters
+LABEL_WRAP = 22
 LAYOUTS = ("auto", "layered", "geographic", "force")
 COLOUR_MODES = ("auto", "kind", "firm")
 
@@ -161,6 +163,7 @@ def graph_view(obj, *, colour_by: str = "auto", layout: str = "auto", measure_by
                                          stage=nodes["stage"].to_numpy(dtype=object),
                                          placeholders=m <= CURVE_LIMIT)
         backward = column[head] <= column[tail]
+        y = y * _stretch(x, y)
     else:
         if layout == "geographic":
             x, y = lay.geographic(nodes["lat"].to_numpy(), nodes["lon"].to_numpy(), tail, head)
@@ -191,7 +194,7 @@ def graph_view(obj, *, colour_by: str = "auto", layout: str = "auto", measure_by
     fixed = not physics
     border = {c: _darker(c) for c in set(node_colour)}
     node_records = [
-        {"id": i, "label": lb, "title": tt, "shape": KIND_SHAPES.get(k, "dot"),
+        {"id": i, "label": _wrap(lb), "title": tt, "shape": KIND_SHAPES.get(k, "dot"),
          "color": {"background": col, "border": border[col],
                    "highlight": {"background": col, "border": "#111111"},
                    "hover": {"background": col, "border": "#111111"}},
@@ -271,6 +274,14 @@ def _auto_layout(nodes: pd.DataFrame, firm_names) -> str:
     return "layered"
 
 
+def _stretch(x, y, aspect: float = 0.45, most: float = 2.5) -> float:
+    """Factor for the rows of a long, flat flowsheet: windows are wider than tall, but not
+    that much, so a drawing flatter than `aspect` gets more room between its rows."""
+    if len(x) < 2 or np.ptp(y) == 0:
+        return 1.0
+    return float(np.clip(aspect * np.ptp(x) / np.ptp(y), 1.0, most))
+
+
 def _lognorm(v: np.ndarray) -> np.ndarray:
     """log10 of positive values scaled to [0, 1] over their range; 0 for zero or unknown."""
     v = np.asarray(v, dtype=float)
@@ -308,6 +319,12 @@ def fmt(v) -> str:
 
 def _node_label(label, nid) -> str:
     return label if isinstance(label, str) and label else nid
+
+
+def _wrap(text: str, width: int = LABEL_WRAP) -> str:
+    """Long node labels on several lines (vis-network breaks at newlines)."""
+    import textwrap
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False)) or text
 
 
 def _node_titles(data: ViewData, ids, labels, through, unit) -> list[str]:
@@ -383,10 +400,12 @@ def _edge_smooth(tail, head, backward, bend, x, y) -> list:
         if backward[j]:
             kind, rnd = "curvedCW", 0.45 + 0.1 * k[j]
         elif k[j] > 0 or reverse[j]:
-            kind, rnd = "curvedCW", 0.25 + 0.15 * k[j]
+            # parallel flows: a few pixels apart whatever their length
+            kind = "curvedCW"
+            rnd = min(0.3, (18.0 + 22.0 * k[j]) / (0.46 * max(length[j], 1.0)))
         else:
             kind = "curvedCW" if dx[j] * bend[j] < 0 else "curvedCCW"
-            rnd = np.clip(abs(bend[j]) / (0.46 * max(length[j], 1.0)), 0.08, 0.35)
+            rnd = np.clip(abs(bend[j]) / (0.46 * max(length[j], 1.0)), 0.08, 0.3)
         out[j] = {"enabled": True, "type": kind, "roundness": round(float(rnd), 2)}
     return out
 

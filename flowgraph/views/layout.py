@@ -27,6 +27,10 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 STAGE_RANK = {"input": 0, "utilisation": 1, "output": 2}
 KIND_ORDER = {"source": 0, "process": 1, "storage": 1, "utility": 2, "sink": 3}
 GOLDEN_ANGLE = np.pi * (3.0 - np.sqrt(5.0))
+#: nodes with more flows than this are hubs (utilities, sinks): their flows get no placeholders
+HUB_DEGREE = 8
+#: the height of a placeholder's row, in node rows
+PLACEHOLDER_ROW = 0.35
 
 
 def layered(n: int, tail: np.ndarray, head: np.ndarray, *, back: np.ndarray, kind: np.ndarray,
@@ -43,8 +47,12 @@ def layered(n: int, tail: np.ndarray, head: np.ndarray, *, back: np.ndarray, kin
     rank = np.array([STAGE_RANK.get(s, -1) if isinstance(s, str) else -1 for s in stage],
                     dtype=np.int64)
     column = _columns(n, tail, head, back, kind, rank)
-    # flows running back are drawn as arcs: no placeholders for them
-    forward = (column[head] > column[tail]) & placeholders
+    # placeholders for flows running forward between nodes that are not hubs: flows running
+    # back are drawn as arcs, and a utility or sink tied to everything would fill every
+    # column with placeholders
+    degree = np.bincount(tail, minlength=n) + np.bincount(head, minlength=n)
+    hub = degree > HUB_DEGREE
+    forward = (column[head] > column[tail]) & placeholders & ~hub[tail] & ~hub[head]
     row, owner, placeholder_row = _rows(n, tail, head, column, kind, rank, sweeps, forward)
     y = row * dy
     bend = np.zeros(len(tail))
@@ -147,21 +155,26 @@ def _rows(n, tail, head, column, kind, rank, sweeps, forward) -> np.ndarray:
     # what stays straight first: the centres' main line, then long flows, then sources/sinks
     weight = np.where(np.arange(total) >= n, 2.0, 1.0)
     weight[:n][~np.isin(kind, ("source", "sink"))] = 4.0
-    centred = _straighten(centred, col, t, h, weight)
+    size = np.where(np.arange(total) >= n, PLACEHOLDER_ROW, 1.0)
+    centred = _straighten(centred, col, t, h, weight, size)
     return centred[:n], owner, centred[n:]
 
 
-def _straighten(row, col, t, h, weight, rounds: int = 8) -> np.ndarray:
+def _straighten(row, col, t, h, weight, size, rounds: int = 8) -> np.ndarray:
     """Coordinates for a fixed order: each node moves towards the weighted mean row of its
-    neighbours, keeping at least one row between neighbours in its column (a weighted
-    isotonic regression per column, solved for all columns at once)."""
+    neighbours, keeping neighbours in its column (size_i + size_j) / 2 rows apart (a
+    weighted isotonic regression per column, solved for all columns at once)."""
     total = len(row)
     order = np.lexsort((row, col))
     col_sorted = col[order]
+    sz = size[order]
+    gap = np.r_[0.0, (sz[1:] + sz[:-1]) / 2.0]
     starts = np.r_[0, np.flatnonzero(np.diff(col_sorted)) + 1]
-    index_in_col = np.arange(total) - np.repeat(starts, np.diff(np.r_[starts, total]))
-    big = 4.0 * (total + 1)                       # columns never constrain each other
-    shift = col_sorted * big - index_in_col
+    gap[starts] = 0.0
+    cum = np.cumsum(gap)
+    offset = cum - np.repeat(cum[starts], np.diff(np.r_[starts, total]))
+    big = 4.0 * (offset.max() + total + 1)        # columns never constrain each other
+    shift = col_sorted * big - offset
     both_t = np.concatenate([t, h])
     both_h = np.concatenate([h, t])
     wn = weight[both_t]

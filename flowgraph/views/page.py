@@ -139,6 +139,18 @@ def html_page(title: str, sections: list[Section], subtitle: str = "",
     vis_js, vis_css, graph_js = _vis_assets() if any(s.needs_vis for s in sections) \
         else ("", "", "")
     return _template().render(title=title, subtitle=subtitle, sections=sections,
+                              anchors=_unique_anchors(sections),
                               css=_css(), plotly_js=_plotly_js() if needs else "",
                               vis_js=vis_js, vis_css=vis_css, graph_js=graph_js,
                               layout=layout, version=__version__)
+
+
+def _unique_anchors(sections) -> list[str]:
+    """Section anchors, numbered when two sections share a title (ids must be unique)."""
+    seen: dict[str, int] = {}
+    out = []
+    for sec in sections:
+        a = sec.anchor
+        seen[a] = seen.get(a, 0) + 1
+        out.append(a if seen[a] == 1 else f"{a}-{seen[a]}")
+    return out

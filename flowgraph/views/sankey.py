@@ -128,8 +128,9 @@ def sankey_figure(obj, measure_by: str = "mass", group_by: str | None = "auto",
     unit = sd.unit
     fig = go.Figure(go.Sankey(
         arrangement="snap", valueformat=",.6~r", valuesuffix=f" {unit}",
-        node=dict(label=sd.nodes["label"].tolist(), color=sd.nodes["colour"].tolist(),
-                  pad=14, thickness=16, line=dict(color="rgba(0,0,0,0.35)", width=0.5),
+        node=dict(label=[_wrap(lb) for lb in sd.nodes["label"]],
+                  color=sd.nodes["colour"].tolist(),
+                  pad=20, thickness=16, line=dict(color="rgba(0,0,0,0.35)", width=0.5),
                   customdata=sd.nodes.index.tolist(),
                   hovertemplate="%{label}<br>%{value}<extra></extra>"),
         link=dict(source=[index[s] for s in links["source"]],
@@ -145,7 +146,7 @@ def sankey_figure(obj, measure_by: str = "mass", group_by: str | None = "auto",
     fig.update_layout(
         title=dict(text=title, font=dict(size=15)) if title else None,
         font=dict(size=12, family="system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, sans-serif"),
-        height=height or int(min(900, max(380, 140 + 26 * n))),
+        height=height or int(min(1000, max(380, 160 + 30 * n))),
         margin=dict(l=10, r=10, t=40 if title else 10, b=10), paper_bgcolor="white")
     return fig
 
@@ -204,6 +205,14 @@ def _groups(nodes: pd.DataFrame, by: str) -> dict:
     kinds = nodes["kind"].to_numpy(dtype=object)
     return {str(i): (v if isinstance(v, str) and v else _KIND_GROUPS.get(k, str(k)))
             for i, v, k in zip(nodes.index, vals, kinds)}
+
+
+def _wrap(label: str, width: int = 18) -> str:
+    """Long node labels on several lines (plotly breaks at <br>); the text is escaped."""
+    import html
+    import textwrap
+    lines = textwrap.wrap(str(label), width, break_long_words=False) or [str(label)]
+    return "<br>".join(html.escape(x) for x in lines)
 
 
 def _num(v) -> str:
