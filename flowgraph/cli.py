@@ -17,6 +17,7 @@ EPILOG = """examples:
   flowgraph run cases/demo --out out/demo        solve, print figures, write tables
   flowgraph run cases/demo --scenario "recover scrap"
   flowgraph check cases/demo                     balance residuals, under/over-determined
+  flowgraph view cases/demo                      open the interactive graph in a browser
   flowgraph <plugin> cases/CASE --out DIR        a plugin (see the list below)
 """
 
@@ -62,6 +63,27 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("case", help="case folder (or its case.toml)")
     check.add_argument("--scenario", help="check this scenario of the case")
     check.set_defaults(func=cmd_check)
+
+    view = sub.add_parser(
+        "view", help="open the interactive graph of a case in the web browser (graph.html, "
+                     "plus sankey.html); with --out, write the files only",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n  flowgraph view cases/demo\n"
+               "  flowgraph view cases/demo --out out/demo-view --measure cost")
+    view.add_argument("case", help="case folder (or its case.toml)")
+    view.add_argument("--out", help="write the files to this folder and open nothing")
+    view.add_argument("--scenario", help="view this scenario of the case instead of the base")
+    view.add_argument("--layout", default="auto",
+                      choices=("auto", "layered", "geographic", "force"),
+                      help="node placement (default: geographic for parks with coordinates, "
+                           "force for parks, layered left to right otherwise)")
+    view.add_argument("--colour-by", default="auto", choices=("auto", "kind", "firm"),
+                      help="node colour (default: firm when the case has firms)")
+    view.add_argument("--measure", default="auto",
+                      help="what edge width and the Sankey show: auto, mass, energy, cost, "
+                           "tce, co2, ... (default auto: each flow's balance layer; the Sankey "
+                           "then shows mass)")
+    view.set_defaults(func=cmd_view)
 
     try:
         plugins = available()
@@ -120,6 +142,29 @@ def cmd_run(args) -> int:
     out = _out_dir(args)
     written = report.write(out)
     print(f"\nwrote {', '.join(p.name for p in written)} to {out}/")
+    return 0
+
+
+def cmd_view(args) -> int:
+    import tempfile
+    import webbrowser
+
+    from .views.graph import graph_view
+    from .views.sankey import sankey_html
+    net = _load(args.case)
+    result = net.case.result(args.scenario)
+    graph = graph_view(result, colour_by=args.colour_by, layout=args.layout,
+                       measure_by=args.measure)
+    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="flowgraph-view-"))
+    out.mkdir(parents=True, exist_ok=True)
+    page = out / "graph.html"
+    page.write_text(graph.html(), encoding="utf-8")
+    sankey = out / "sankey.html"
+    sankey.write_text(sankey_html(result, "mass" if args.measure == "auto" else args.measure),
+                      encoding="utf-8")
+    print(f"{graph.describe()}\nwrote {page.name}, {sankey.name} to {out}/")
+    if not args.out:
+        webbrowser.open(page.resolve().as_uri())
     return 0
 
 

@@ -1,7 +1,8 @@
 """`flowgraph run`: solve a case and gather everything a run writes into one Report.
 
 The core contributes the flows, nodes, residuals and MFCA tables, the case's headline
-figures and the balance check; every installed plugin whose case-file section is present
+figures, the balance check, the interactive graph and Sankey diagrams of mass and cost (and
+graph.html, the graph on a page of its own); every installed plugin whose case-file section is present
 (its `section` attribute, e.g. [energy] or [synergy]) is run on the case and adds its own
 tables, figures, page sections and files.
 """
@@ -30,6 +31,8 @@ def run_case(case, scenario: str | None = None) -> Report:
                 "mfca": result.mfca()},
         figures=summary)
     report.sections += core_sections(case, result, figures)
+    graph = view_sections(report, result)
+    report.files["graph.html"] = graph.html()
     for name, plugin in sorted(available().items()):
         section = getattr(plugin, "section", None)
         if section and section in case.sections:
@@ -56,6 +59,26 @@ def totals(result) -> list[tuple[str, float, str]]:
     ]
 
 
+#: the balance check table lists at most this many rows (the largest residuals first)
+BALANCE_ROWS = 200
+
+
+def view_sections(report: Report, result):
+    """Put the graph and the Sankey diagrams (mass, cost) after the totals; returns the
+    GraphView so its stand-alone page can be written too."""
+    from .views.graph import graph_view
+    from .views.sankey import sankey_section
+    graph = graph_view(result)
+    views = [graph.section("Flow graph")]
+    for measure_by in ("mass", "cost"):
+        if measure_by in result.compiled.layers or measure_by == "cost":
+            views.append(sankey_section(result, measure_by))
+    at = next((i + 1 for i, s in enumerate(report.sections) if s.title == "Totals"),
+              len(report.sections))
+    report.sections[at:at] = views
+    return graph
+
+
 def core_sections(case, result, figures) -> list:
     """Headline figures, totals, balance check and MFCA matrix as page sections."""
     sections = []
@@ -67,9 +90,15 @@ def core_sections(case, result, figures) -> list:
     sections.append(table_section("Totals", tot))
     res = result.residuals
     closed = res[res["closed"]].set_index(["node", "layer"])
+    note = "Every closed layer of every node: in - out - stock must be 0."
+    if len(closed) > BALANCE_ROWS:
+        worst = closed["residual"].abs().max()
+        closed = closed.reindex(closed["residual"].abs().sort_values(ascending=False)
+                                .index[:BALANCE_ROWS])
+        note += (f" {len(res[res['closed']])} closed balances; the {BALANCE_ROWS} with the "
+                 f"largest residual are listed (largest {worst:.3g}); residuals.csv has all.")
     sections.append(table_section(
-        "Balance check", closed[["in", "out", "stock", "residual", "unit"]],
-        note="Every closed layer of every node: in - out - stock must be 0."))
+        "Balance check", closed[["in", "out", "stock", "residual", "unit"]], note=note))
     sections.append(table_section(
         "MFCA flow-cost matrix", result.mfca(),
         note="Per quantity centre: positive and negative products by cost category (CNY), "

@@ -27,6 +27,7 @@ class Section:
     note: str = ""
     needs_plotly: bool = False
     level: int = 2
+    needs_vis: bool = False
 
     @property
     def anchor(self) -> str:
@@ -42,16 +43,28 @@ def table_section(title: str, frame: pd.DataFrame, note: str = "", index: bool =
 def table_html(frame: pd.DataFrame, index: bool = True, digits: int = 6) -> str:
     def fmt(v):
         if isinstance(v, (float, np.floating)):
-            if not np.isfinite(v):
-                return ""
-            return f"{v:,.{digits}g}" if abs(v) < 1e15 else f"{v:.4e}"
+            return "" if not np.isfinite(v) else format_number(v, digits)
         return v
 
     shown = frame.copy()
     for col in shown.columns:
         if shown[col].dtype.kind == "f":
             shown[col] = shown[col].map(fmt)
+    if index and shown.index.nlevels == 1 and shown.index.name and shown.columns.nlevels == 1:
+        # the index name goes in the header's corner instead of a row of its own
+        shown.columns.name, shown.index.name = shown.index.name, None
     return shown.to_html(classes="fg", index=index, border=0, na_rep="", escape=True)
+
+
+def format_number(v, digits: int = 6) -> str:
+    """`digits` significant figures with thousands separators; whole numbers from a million
+    up to 1e15 (no exponent for money), scientific notation beyond."""
+    v = float(v)
+    if abs(v) >= 1e15:
+        return f"{v:.4e}"
+    if abs(v) >= 10 ** digits:
+        return f"{v:,.0f}"
+    return f"{v:,.{digits}g}"
 
 
 def figure_section(title: str, fig, note: str = "", height: int | None = None) -> Section:
@@ -66,9 +79,11 @@ def figures_section(title: str, figures: list[dict], note: str = "") -> Section:
     cards = []
     for f in figures:
         value = f.get("value")
-        shown = f"{value:,.6g}" if isinstance(value, (int, float, np.floating)) else html.escape(str(value))
+        shown = format_number(value) if isinstance(value, (int, float, np.floating)) \
+            else html.escape(str(value))
         pub = f.get("published")
-        pub_html = f'<div class="published">published {pub:,.6g}</div>' if isinstance(pub, (int, float)) else ""
+        pub_html = f'<div class="published">published {format_number(pub)}</div>' \
+            if isinstance(pub, (int, float)) else ""
         cards.append(f'<div class="figure"><div class="name">{html.escape(str(f["name"]))}</div>'
                      f'<div class="value">{shown} <small>{html.escape(str(f.get("unit") or ""))}</small></div>'
                      f"{pub_html}</div>")
@@ -101,10 +116,41 @@ def _plotly_js() -> str:
     return get_plotlyjs()
 
 
-def html_page(title: str, sections: list[Section], subtitle: str = "") -> str:
-    """A complete, self-contained HTML page."""
+#: the vis-network build pyvis ships (the standalone one: it includes DataSet and DataView)
+VIS_VERSION = "9.1.2"
+
+
+@cache
+def _vis_assets() -> tuple[str, str, str]:
+    """vis-network's script and style from the installed pyvis, and flowgraph's graph.js."""
+    lib = resources.files("pyvis") / "lib" / f"vis-{VIS_VERSION}"
+    js = (lib / "vis-network.min.js").read_text(encoding="utf-8")
+    css = (lib / "vis-network.css").read_text(encoding="utf-8")
+    ours = (resources.files("flowgraph") / "views" / "graph.js").read_text(encoding="utf-8")
+    return js, css, ours
+
+
+def html_page(title: str, sections: list[Section], subtitle: str = "",
+              layout: str = "report") -> str:
+    """A complete, self-contained HTML page. layout: 'report' (a readable column) or
+    'full' (one view filling the window)."""
     from .. import __version__
     needs = any(s.needs_plotly for s in sections)
+    vis_js, vis_css, graph_js = _vis_assets() if any(s.needs_vis for s in sections) \
+        else ("", "", "")
     return _template().render(title=title, subtitle=subtitle, sections=sections,
+                              anchors=_unique_anchors(sections),
                               css=_css(), plotly_js=_plotly_js() if needs else "",
-                              version=__version__)
+                              vis_js=vis_js, vis_css=vis_css, graph_js=graph_js,
+                              layout=layout, version=__version__)
+
+
+def _unique_anchors(sections) -> list[str]:
+    """Section anchors, numbered when two sections share a title (ids must be unique)."""
+    seen: dict[str, int] = {}
+    out = []
+    for sec in sections:
+        a = sec.anchor
+        seen[a] = seen.get(a, 0) + 1
+        out.append(a if seen[a] == 1 else f"{a}-{seen[a]}")
+    return out
