@@ -36,7 +36,7 @@ def run_case(case, scenario: str | None = None) -> Report:
     for name, plugin in sorted(available().items()):
         section = getattr(plugin, "section", None)
         if section and section in case.sections:
-            sub = plugin.run(case, scenario=scenario)
+            sub = plugin.run(case, scenario=scenario, embedded=True)
             merge(report, sub, prefix=name)
     return report
 

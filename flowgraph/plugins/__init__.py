@@ -1,9 +1,12 @@
 """Plugins: named analyses on top of the core, found through the `flowgraph.plugins`
 entry-point group, the same way a third-party package would register one.
 
-A plugin is an object with `name`, `summary` (one line) and `run(target, **options)`
-returning a Report; optionally `add_arguments(parser)` for its CLI options and
-`figure_functions(case, result)` giving functions that case figures may call.
+A plugin is an object with `name`, `summary` (one line) and `run(case, scenario=None,
+**options)` returning a Report; optionally `section` (the case-file table that makes
+`flowgraph run` include it; it is then called with `embedded=True`, meaning its sections join
+a report that already shows the flow graph, Sankey diagrams and MFCA matrix),
+`add_arguments(parser)` for its CLI options and `figure_functions(case, result)` giving
+functions that case figures may call. A plugin ignores options it does not know.
 """
 
 from __future__ import annotations

@@ -46,6 +46,7 @@ class EnergyPlugin:
         parser.add_argument("--variant", help="product variant of the grade table")
 
     def run(self, case, scenario: str | None = None, **options) -> Report:
+        embedded = bool(options.pop("embedded", False))
         options = _cli_options(options)
         ev = evaluate(case, scenario, **options)
         figs = ev.figures()
@@ -61,7 +62,7 @@ class EnergyPlugin:
             text += (f"; checklist {figs['checklist_met']} met, {figs['checklist_not_met']} not "
                      f"met, {figs['checklist_not_applicable']} not applicable")
         return Report("energy", tables=ev.tables(), figures=figs, summary=text,
-                      sections=sections(ev),
+                      sections=sections(ev, embedded=embedded),
                       title=f"Energy-efficiency evaluation: {case.name} [{scenario or 'base'}]")
 
     def figure_functions(self, case, result) -> dict:

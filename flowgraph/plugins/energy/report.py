@@ -4,10 +4,9 @@ evidence, f) grade, g) improvement measures, h) annexes. Tables and charts, litt
 
 from __future__ import annotations
 
-import importlib.util
-
 import pandas as pd
 
+from ...views.graph import graph_section
 from ...views.page import Section, figure_section, figures_section, table_section, text_section
 from .checklist import MET, NA, NOT_MET
 
@@ -24,10 +23,11 @@ def _sub(section: Section) -> Section:
     return section
 
 
-def sections(ev) -> list[Section]:
-    """All sections of the report of one Evaluation."""
-    return [*statement(ev), *process(ev), *scope(ev), *data(ev), *scoring(ev), *grading(ev),
-            *improvement(ev), *annexes(ev)]
+def sections(ev, embedded: bool = False) -> list[Section]:
+    """All sections of the report of one Evaluation; embedded in the run report (which
+    already shows the flow graph), clause b) refers to it instead of drawing it again."""
+    return [*statement(ev), *process(ev, embedded), *scope(ev), *data(ev), *scoring(ev),
+            *grading(ev), *improvement(ev), *annexes(ev)]
 
 
 def statement(ev) -> list[Section]:
@@ -53,7 +53,7 @@ def statement(ev) -> list[Section]:
     return out
 
 
-def process(ev) -> list[Section]:
+def process(ev, embedded: bool = False) -> list[Section]:
     nodes = ev.result.nodes
     frame = ev.result.network.node_frame()
     inner = nodes[~nodes["kind"].isin(["source", "sink"])].copy()
@@ -61,27 +61,14 @@ def process(ev) -> list[Section]:
                                                                             dtype=object)
     inner.insert(0, "operation", op.reindex(inner.index).map(_join))
     table = inner[["label", "operation", "kind", "system", "stage"]].fillna("")
-    return [table_section(_title("b) process description"), table,
-                          note="Clause 9.2 b. The quantity centres and utilities of the flowsheet "
-                               "with their operation and GB/T 2589 system."),
-            _sub(graph_section(ev))]
-
-
-def graph_section(ev) -> Section:
-    """The flowsheet graph. The interactive graph view is flowgraph.views.graph (another
-    branch); it is used when it is installed, else this section says where it goes."""
-    # GRAPH VIEW GOES HERE: when flowgraph.views.graph provides graph_section(result), the
-    # report shows the interactive flowsheet; nothing else in this module needs to change.
-    if importlib.util.find_spec("flowgraph.views.graph") is not None:
-        from ...views import graph
-        make = getattr(graph, "graph_section", None)
-        if make is not None:
-            return make(ev.result)
-    return text_section(_title("flowsheet graph"),
-                        "The interactive flowsheet graph goes here once flowgraph.views.graph "
-                        "(built separately) is installed. Until then the network is given in "
-                        "table form: b) above, the crossing flows in d) and the material and "
-                        "energy balance in the annex.")
+    note = ("Clause 9.2 b. The quantity centres and utilities of the flowsheet with their "
+            "operation and GB/T 2589 system.")
+    if embedded:
+        return [table_section(_title("b) process description"), table,
+                              note=note + " The flowsheet is the flow graph at the top of this "
+                                          "report.")]
+    return [table_section(_title("b) process description"), table, note=note),
+            _sub(graph_section(ev.result, title=_title("flowsheet graph")))]
 
 
 def scope(ev) -> list[Section]:
