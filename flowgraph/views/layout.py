@@ -294,6 +294,7 @@ def geographic(lat, lon, tail, head, *, width: float = 1000.0, spacing: float = 
         lat0, lon0 = np.median(lat[has]), np.median(lon[has])
         px = (lon[has] - lon0) * np.cos(np.radians(lat0))
         py = -(lat[has] - lat0)
+        px, py = _compress_far(px, py)
         span = max(np.ptp(px), np.ptp(py), 1e-9)
         scale = width / span
         # sites must lie further apart than the sunflowers of the nodes they hold
@@ -301,12 +302,29 @@ def geographic(lat, lon, tail, head, *, width: float = 1000.0, spacing: float = 
         if len(sites) > 1:
             from scipy.spatial import cKDTree
             nearest = cKDTree(sites).query(sites, k=2)[0][:, 1]
-            radius = spacing * np.sqrt(members.max()) + spacing
+            # a site holding one node needs room for that node only
+            radius = spacing * (np.sqrt(members.max()) - 1.0) + 0.5 * spacing
             scale = max(scale, 2.2 * radius / max(np.median(nearest), 1e-12))
         x[has] = px * scale
         y[has] = py * scale
     x, y = _place_partners(x, y, tail, head, 1.5 * spacing)
     return _spread_shared(x, y, spacing)
+
+
+def _compress_far(px, py, reach: float = 3.0):
+    """Partners far outside the park (Kalundborg's cement plant is 169 km away, the park a
+    few km across) would shrink the park to a dot: beyond `reach` times the median distance
+    from the park's centre, distance is drawn logarithmically, bearing kept."""
+    d = np.hypot(px, py)
+    core = reach * np.median(d[d > 0]) if (d > 0).any() else 0.0
+    far = d > core
+    if core <= 0 or not far.any():
+        return px, py
+    new = core * (1.0 + 0.35 * np.log(d[far] / core))
+    px, py = px.copy(), py.copy()
+    px[far] *= new / d[far]
+    py[far] *= new / d[far]
+    return px, py
 
 
 def clustered(groups, tail, head, *, spacing: float = 90.0):
