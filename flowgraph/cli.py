@@ -194,12 +194,11 @@ def cmd_plugin(args) -> int:
 
 
 def _fmt(v) -> str:
+    from .views.page import format_number
     if v is None:
         return ""
     if isinstance(v, (int, float, np.floating)):
-        if not np.isfinite(v):
-            return "nan"
-        return f"{v:,.6g}" if abs(v) < 1e15 else f"{v:.4e}"
+        return format_number(v) if np.isfinite(v) else "nan"
     return str(v)
 
 
