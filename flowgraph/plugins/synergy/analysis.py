@@ -162,7 +162,8 @@ def analyse(case, scenario: str | None = None, *, factorial: bool | None = None,
         synergy.loc[t.key, "loop"] = ", ".join(sorted(loop(t, networks[t.key])))
     a = SynergyAnalysis(case.name, scenario or "base", settings, techs, effects, summary,
                         synergy, pairs, inter, classes, stages, vf, vf_totals, vf_system,
-                        declarations, n_solves + 1, n_fact + 1)
+                        declarations, n_solves + 1,
+                        n_fact + int(base.balance.solver is not None))
     a.figures = _figures(a)
     return a
 
@@ -195,9 +196,11 @@ def _pairs(techs, struct, verdicts, solved, factorial) -> pd.DataFrame:
                 "interaction": bool(v["interacts"]), "interaction_sign": v["sign"],
                 "interaction_detail": v["detail"] if err is None
                 else f"cannot be combined: {err}"}
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index = pd.MultiIndex.from_tuples(frame.index, names=["a", "b"])
-    return frame
+    cols = ["declared", "declared_detail", "structural", "structural_detail", "interaction",
+            "interaction_sign", "interaction_detail"]
+    index = pd.MultiIndex.from_tuples(list(rows), names=["a", "b"]) if rows else \
+        pd.MultiIndex.from_arrays([[], []], names=["a", "b"])
+    return pd.DataFrame([rows[k] for k in rows], index=index, columns=cols)
 
 
 def _declarations(techs) -> pd.DataFrame:

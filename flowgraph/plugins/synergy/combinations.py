@@ -36,7 +36,7 @@ class Solved:
     result: object = None
     totals: pd.Series | None = None
     error: str | None = None
-    reused_factorisation: bool = False
+    factorised: bool = False          # a new balance factorisation was computed for it
 
 
 def structural(tech, base) -> bool:
@@ -86,8 +86,8 @@ def solve_subsets(base_net, techs, wanted: list[tuple], settings, keep=None,
             out[sub] = solved
             continue
         solver = res.balance.solver
-        solved.reused_factorisation = solver is not None and solver is previous
-        previous = solver
+        solved.factorised = solver is not None and solver is not previous
+        previous = solver if solver is not None else previous
         solved.totals = measure(res, settings)
         if keep(sub):
             solved.network, solved.result = net, res
@@ -158,4 +158,4 @@ def interaction_verdicts(table: pd.DataFrame, settings) -> dict:
 def factorisations(solved: dict) -> tuple[int, int]:
     """(solves, factorisations computed) over the solved subsets."""
     ok = [s for s in solved.values() if s.totals is not None]
-    return len(ok), int(np.sum([not s.reused_factorisation for s in ok]))
+    return len(ok), int(np.sum([s.factorised for s in ok]))
