@@ -282,3 +282,27 @@ def test_a_structural_technology_needs_its_own_factorisation():
 def _techs(case):
     from flowgraph.plugins.synergy import Settings, technologies
     return technologies(case, Settings.from_case(case))
+
+
+def test_technologies_on_a_scenario_of_the_case(works_case):
+    """On a plant that buys twice the ore, the coal saver's 0.05 t/t saves 10 t of coal."""
+    works_case.scenarios["twice the ore"] = fg.Scenario("twice the ore",
+                                                        [fg.Edit.set_flow("ore", quantity=200)])
+    a = analyse(works_case, "twice the ore")
+    e = a.effects.set_index(["key", "category", "item"])["saving"]
+    assert e[("A", "energy", "tce")] == pytest.approx(10 * 0.7143)
+    assert a.scenario == "twice the ore"
+
+
+def test_case_figures_call_the_plugin(works_case):
+    from flowgraph.figures import evaluate_figures
+    from flowgraph.io.case import Figure
+    works_case.figures = [Figure("coal_tce", "synergy('system_energy_tce')", "tce"),
+                          Figure("class_a", "synergy('class_A')")]
+    works_case.sections["synergy"] = {"class_basis": "declared"}
+    values = {f["name"]: f["value"] for f in evaluate_figures(works_case)}
+    assert values["coal_tce"] == pytest.approx(5 * 0.7143)
+    assert values["class_a"] == "general"          # one type, declared partner B
+    works_case.figures = [Figure("x", "synergy('no_such_figure')")]
+    with pytest.raises(fg.ExpressionError, match="no figure 'no_such_figure'"):
+        evaluate_figures(works_case)

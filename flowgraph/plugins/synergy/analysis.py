@@ -208,7 +208,7 @@ def _declarations(techs) -> pd.DataFrame:
     keys = {t.key: t for t in techs}
     for t in techs:
         notes = []
-        partners = sorted({x for x in t.links} | {o.key for o in techs if t.key in o.links})
+        partners = list(t.partners)
         if t.inter_technology is False and partners:
             notes.append(f"declares no inter-technology synergy, yet is paired with "
                          f"{', '.join(partners)}")

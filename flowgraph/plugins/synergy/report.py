@@ -32,7 +32,7 @@ def tables(a) -> dict:
 def cards(a) -> list[dict]:
     f = a.figures
     stated_of = {"synergy_value_cny": "synergy_value_cny_stated",
-                 "synergy_tce": "synergy_tce_stated", "water_saving_t": "water_saving_t_stated"}
+                 "water_saving_t": "water_saving_t_stated"}
     out = []
     for name, unit in (("synergy_value_cny", "CNY"), ("synergy_tce", "tce"),
                        ("water_saving_t", "t"), ("system_energy_tce", "tce"),

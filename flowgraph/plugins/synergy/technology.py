@@ -36,11 +36,12 @@ class Technology:
     stated: dict = field(default_factory=dict)
     description: str = ""
     origin: str | None = None
+    partners: tuple = ()          # keys it is declared with, its own links and others' to it
 
     @property
     def declared_inter(self) -> bool:
-        """Inter-technology synergy as declared: the stated verdict, else any declared link."""
-        return bool(self.links) if self.inter_technology is None else self.inter_technology
+        """Inter-technology synergy as declared: the stated verdict, else any declared pair."""
+        return bool(self.partners) if self.inter_technology is None else self.inter_technology
 
 
 def technologies(case, settings) -> list[Technology]:
@@ -75,6 +76,8 @@ def technologies(case, settings) -> list[Technology]:
                 raise CaseFileError(f"technology '{t.name}' is linked to itself", origin=t.origin)
             resolved.append(other.key)
         t.links = tuple(dict.fromkeys(resolved))
+    for t in techs:
+        t.partners = tuple(o.key for o in techs if o.key in t.links or t.key in o.links)
     return techs
 
 
