@@ -65,8 +65,8 @@ def subsets(techs, order: int | None) -> list[tuple]:
 
 def solve_subsets(base_net, techs, wanted: list[tuple], settings, keep=None,
                   base_solver=None) -> dict:
-    """Solve each subset; returns {subset: Solved}. `keep(subset)` says whose network and
-    result to keep (default: single technologies); the others keep their totals only.
+    """Solve each subset; returns {subset: Solved}. `keep(subset)` says whose network to keep
+    (default: single technologies; their results are kept too); the others keep their totals.
     `base_solver` is the balance solver of the base's result (the last one factorised)."""
     by_key = {t.key: t for t in techs}
     moves = {t.key: structural(t, base_net) for t in techs}
@@ -90,7 +90,8 @@ def solve_subsets(base_net, techs, wanted: list[tuple], settings, keep=None,
         previous = solver if solver is not None else previous
         solved.totals = measure(res, settings)
         if keep(sub):
-            solved.network, solved.result = net, res
+            solved.network = net
+            solved.result = res if len(sub) == 1 else None
         out[sub] = solved
     return out
 
