@@ -1,0 +1,79 @@
+"""The synergy plugin: energy-conservation and emission-reduction (ECER) technology systems.
+
+Technologies are scenarios of a case (technology = true, a stage, optional declared links); the
+plugin measures each one's effects by re-solving, finds single- and inter-technology synergy
+(declared, structural, by interaction), classifies by doc 000's table 1, builds the value-flow
+table (its table 2) and the 3-D view. `flowgraph synergy CASE --out DIR` runs it alone;
+`flowgraph run` runs it when the case has a [synergy] section. From Python:
+
+    from flowgraph.plugins.synergy import analyse
+    a = analyse(case)          # a.value_flow, a.pairs, a.classes, a.figure_3d(), ...
+"""
+
+from __future__ import annotations
+
+from ...errors import ExpressionError
+from ..report import Report
+from .analysis import SynergyAnalysis, analyse
+from .classify import classify, load_rules
+from .report import report
+from .settings import CLASS_BASES, Settings
+from .technology import Technology, technologies
+
+__all__ = ["SynergyAnalysis", "SynergyPlugin", "Settings", "Technology", "analyse", "classify",
+           "load_rules", "plugin", "technologies"]
+
+
+class SynergyPlugin:
+    """Technology synergy of a case's ECER technologies (doc 000's model)."""
+
+    name = "synergy"
+    section = "synergy"
+    summary = ("technology synergy: effects of each technology by re-solving, single- and "
+               "inter-technology synergy (declared, structural, interaction), good/general/poor "
+               "classes, value-flow table, 3-D view")
+    example = ("examples:\n  flowgraph synergy cases/pvc_carbide --out out/pvc_synergy\n"
+               "  flowgraph synergy cases/pvc_carbide --factorial --class-basis interaction")
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--scenario", help="apply the technologies to this scenario of the "
+                                               "case instead of the base")
+        parser.add_argument("--factorial", action="store_const", const=True, default=None,
+                            help="solve every subset of the technologies (interactions of "
+                                 "every order), not only the pairs")
+        parser.add_argument("--class-basis", dest="class_basis", choices=CLASS_BASES,
+                            help="which inter-technology method the headline class uses")
+        parser.add_argument("--interaction-rtol", dest="interaction_rtol", type=float,
+                            help="relative size beyond which an interaction counts")
+
+    def run(self, case, scenario: str | None = None, **options) -> Report:
+        return report(cached_analysis(case, scenario, **options))
+
+    def figure_functions(self, case, result) -> dict:
+        """synergy(name): a headline figure of the case's synergy analysis (of the base)."""
+
+        def synergy(name):
+            figs = cached_analysis(case, None).figures
+            if name not in figs:
+                raise ExpressionError(f"synergy(): no figure '{name}'; figures: "
+                                      f"{', '.join(sorted(figs))}")
+            return figs[name]
+
+        if not case.section("synergy") and not any(
+                sc.meta.get("technology") for sc in case.scenarios.values()):
+            return {}
+        return {"synergy": synergy}
+
+
+def cached_analysis(case, scenario=None, **options) -> SynergyAnalysis:
+    """The analysis of a case, computed once per case object and options (kept on the case,
+    so that `flowgraph run` evaluates figures and the report from one set of solves)."""
+    opts = {k: v for k, v in options.items() if v is not None}
+    key = (scenario or "base", tuple(sorted(opts.items())))
+    store = vars(case).setdefault("_synergy_analyses", {})
+    if key not in store:
+        store[key] = analyse(case, scenario, **opts)
+    return store[key]
+
+
+plugin = SynergyPlugin()
