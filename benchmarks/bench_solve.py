@@ -32,6 +32,8 @@ import scipy.sparse as sp
 
 METHODS = ("flowgraph", "splu", "bw2calc", "neumann")
 TIMEOUT = 900
+#: a comparator slower than this at one size is not run at the next
+SLOW = 60.0
 
 
 # -- generators ----------------------------------------------------------------------------
@@ -269,6 +271,7 @@ def main(argv=None):
         return
     rows = []
     for fam in args.families:
+        slow: dict = {}
         for size in args.sizes:
             n = int(float(size))
             got = {}
@@ -276,8 +279,15 @@ def main(argv=None):
                 if not available(method):
                     got[method] = {"error": "not installed (pip install -e '.[bench]')"}
                     continue
+                if method in slow:
+                    got[method] = {"error": f"skipped: {slow[method]}, and it grows faster than "
+                                            f"linearly with size"}
+                    continue
                 got[method] = run_worker(fam, n, method)
                 rows.append(got[method])
+                took = got[method].get("solve")
+                if "error" in got[method] or (took is not None and took > SLOW):
+                    slow[method] = got[method].get("error") or f"took {took:.0f} s at {n:.0e} nodes"
             report(fam, n, got)
     if args.json:
         with open(args.json, "w") as fh:

@@ -164,12 +164,7 @@ def propagate(c: Compiled, x: np.ndarray, origins: Origins | None = None, *,
     A = np.zeros((n, k))
     live = np.flatnonzero(np.abs(B).sum(axis=0) > 0)
     if len(live):
-        solver = _solver(A_mat, cache, c)
-        try:
-            A[:, live] = _solve_basis(solver, B[:, live])
-        except SingularBlock as exc:
-            raise _stuck(c, exc.columns) from None
-        del solver
+        A[:, live] = _solve_checked(A_mat, B[:, live], cache, c)
     del A_mat, B
     flow = np.empty((c.n_flows, k), order="F")
     node_in = A + negative
@@ -213,22 +208,27 @@ def _column(m: sp.csc_matrix, j: int):
     return m.indices[lo:hi], m.data[lo:hi]
 
 
-def _solver(A_mat, cache, c):
-    from .balance import _fingerprint
-    key = None
-    if cache is not None:
-        key = "value:" + _fingerprint(A_mat, np.zeros(0, np.int64), np.zeros(0, np.int64))
-        if key in cache:
-            return cache[key]
-    try:
-        solver = BlockSolver(A_mat)
-    except SingularBlock as exc:
-        raise _stuck(c, exc.columns) from None
-    if cache is not None:
-        for k in [k for k in cache if str(k).startswith("value:")]:
-            del cache[k]
-        cache[key] = solver
-    return solver
+def _solve_checked(A_mat, B, cache, c) -> np.ndarray:
+    """Solve (I - K) A = B with a cached factorisation when the matrix is the same, verify,
+    and refactorise (fresh, then with pivoting everywhere) if the residual is too large."""
+    from .balance import _fingerprint, _verify
+    key = ("value", _fingerprint(A_mat)) if cache is not None else None
+    attempts = ([cache[key]] if cache is not None and key in cache else []) + ["fast", "robust"]
+    for attempt in attempts:
+        try:
+            solver = BlockSolver(A_mat, robust=attempt == "robust") \
+                if attempt in ("fast", "robust") else attempt
+            X = _solve_basis(solver, B)
+        except SingularBlock as exc:
+            raise _stuck(c, exc.columns) from None
+        if all(_verify(A_mat, X[:, j], B[:, j]) is None for j in range(B.shape[1])):
+            if cache is not None:
+                for k in [k for k in cache if isinstance(k, tuple) and k and k[0] == "value"]:
+                    del cache[k]
+                cache[key] = solver
+            return X
+    raise SingularError("value cannot be propagated: the allocation system is numerically "
+                        "singular (a loop passing on almost everything it receives)")
 
 
 def _check_allocatable(c: Compiled, origins: Origins, neg_total: np.ndarray) -> None:

@@ -25,6 +25,9 @@ from scipy.sparse.csgraph import maximum_bipartite_matching as _matching
 
 #: blocks at least this large are solved iteratively first (direct LU fill grows too fast)
 HUGE_BLOCK = 2000
+#: runs of blocks no larger than this are solved by batched dense inverses of the blocks and
+#: one triangular solve, without SuperLU
+SMALL_BLOCK = 32
 #: relative residual an iterative solve must reach to be accepted
 ITER_RTOL = 1e-12
 ACCEPT_RTOL = 1e-10
@@ -137,34 +140,44 @@ class Peeling:
 
 def peel_singletons(R: sp.csr_matrix, max_rounds: int = 12, min_fraction: float = 0.001) -> Peeling:
     """Peel column singletons round by round, vectorised; stop when a round takes fewer
-    than `min_fraction` of the remaining columns (the rest is left to the block solver)."""
+    than `min_fraction` of the remaining columns (the rest is left to the block solver).
+    Each round touches only the candidate columns' and the removed rows' entries."""
     R = sp.csr_matrix(R)
     m, n = R.shape
     csc = R.tocsc()
-    entry_col = np.repeat(np.arange(n), np.diff(csc.indptr))
-    entry_row_csr = np.repeat(np.arange(m), np.diff(R.indptr))
     alive_r = np.ones(m, dtype=bool)
     alive_c = np.ones(n, dtype=bool)
-    count = np.diff(csc.indptr).copy()
+    count = np.diff(csc.indptr).astype(np.int64)
     rounds = []
     for _ in range(max_rounds):
-        cand = alive_c & (count == 1)
-        n_cand = int(cand.sum())
-        if n_cand == 0 or (rounds and n_cand < min_fraction * alive_c.sum()):
+        cand = np.flatnonzero(alive_c & (count == 1))
+        if not len(cand) or (rounds and len(cand) < min_fraction * alive_c.sum()):
             break
-        hit = cand[entry_col] & alive_r[csc.indices]
-        rows, cols, coef = csc.indices[hit], entry_col[hit], csc.data[hit]
+        pos, owner = _entries(csc.indptr, cand)
+        live = alive_r[csc.indices[pos]]
+        pos, owner = pos[live], owner[live]
+        rows, cols, coef = csc.indices[pos], cand[owner], csc.data[pos]
         once = np.bincount(rows, minlength=m)[rows] == 1     # a row can fix one column only
         rows, cols, coef = rows[once], cols[once], coef[once]
         if not len(rows):
             break
         rounds.append((rows, cols, coef))
-        gone = np.zeros(m, dtype=bool)
-        gone[rows] = True
         alive_r[rows] = False
         alive_c[cols] = False
-        count -= np.bincount(R.indices[gone[entry_row_csr]], minlength=n)
+        rpos, _ = _entries(R.indptr, rows)
+        count -= np.bincount(R.indices[rpos], minlength=n)
     return Peeling(rounds, np.flatnonzero(alive_r), np.flatnonzero(alive_c))
+
+
+def _entries(indptr: np.ndarray, idx: np.ndarray):
+    """Positions of all entries of the rows (CSR) or columns (CSC) `idx`, and for each the
+    position in idx it belongs to."""
+    starts = indptr[idx].astype(np.int64)
+    lens = indptr[idx + 1] - starts
+    total = int(lens.sum())
+    owner = np.repeat(np.arange(len(idx)), lens)
+    offset = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
+    return np.repeat(starts, lens) + offset, owner
 
 
 @dataclass
@@ -189,8 +202,10 @@ class SolveStats:
 class _Segment:
     """A run of consecutive blocks solved together, or one huge block."""
 
-    def __init__(self, lo, hi, rows, single, huge, columns, max_iter=None):
-        """rows: the segment's rows of the permuted matrix (CSR, all columns)."""
+    def __init__(self, lo, hi, rows, single, huge, columns, max_iter=None, sizes=None,
+                 robust=False):
+        """rows: the segment's rows of the permuted matrix (CSR, all columns); sizes: the
+        sizes of its strong blocks, in order."""
         self.lo, self.hi = lo, hi
         self.max_iter = max_iter
         self.off = rows[:, :lo].tocsr() if lo else None
@@ -198,6 +213,13 @@ class _Segment:
         del rows
         self.columns = columns          # original unknown numbers, for diagnosis
         self.method = "triangular" if single else ("iterative" if huge else "lu")
+        if self.method == "lu" and not robust and sizes is not None and sizes.max() <= SMALL_BLOCK:
+            self.method = "blocks"
+            self.blocks = _BlockTriangular(D.tocsr(), sizes, columns)
+            self.lu = None
+            self.D = None
+            self.iterations = 0
+            return
         self.iterations = 0
         self.lu = None
         self.D = D
@@ -212,7 +234,7 @@ class _Segment:
                 self.diag = diag
                 self.D = None
         elif self.method == "lu":
-            self.lu = _lu(D, natural=True, columns=columns)
+            self.lu = _lu(D, natural=not robust, columns=columns)
             self.D = None
         else:
             self.D = D.tocsr()
@@ -224,6 +246,8 @@ class _Segment:
                 self.inv_diag = 1.0 / diag
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
+        if self.method == "blocks":
+            return self.blocks.solve(rhs)
         if self.method == "diagonal":
             return rhs / (self.diag[:, None] if rhs.ndim == 2 else self.diag)
         if self.method == "triangular":
@@ -257,6 +281,58 @@ class _Segment:
             self.method = "lu (iteration stalled)"
             return self.lu.solve(rhs)
         return x
+
+
+class _BlockTriangular:
+    """A run of small strong blocks: D = B + E with B block diagonal and E strictly lower
+    (between blocks). D x = b  <=>  (I + E B^-1) y = b,  x = B^-1 y, and I + E B^-1 is unit
+    lower triangular: block LU with the blocks inverted in batches (numpy, one call per block
+    size) and one scalar triangular solve. No SuperLU, no fill outside the blocks' couplings."""
+
+    def __init__(self, D: sp.csr_matrix, sizes: np.ndarray, columns):
+        n = D.shape[0]
+        starts = np.concatenate([[0], np.cumsum(sizes)])
+        block_of = np.repeat(np.arange(len(sizes)), sizes)
+        coo = D.tocoo()
+        inside = block_of[coo.row] == block_of[coo.col]
+        rows, cols, vals, bad = [], [], [], []
+        r_in, c_in, v_in = coo.row[inside], coo.col[inside], coo.data[inside]
+        blk_in = block_of[r_in]
+        for size in np.unique(sizes):
+            blocks = np.flatnonzero(sizes == size)
+            pos = np.full(len(sizes), -1)
+            pos[blocks] = np.arange(len(blocks))
+            sel = sizes[blk_in] == size
+            k = pos[blk_in[sel]]
+            first = starts[blk_in[sel]]
+            stack = np.zeros((len(blocks), size, size))
+            stack[k, r_in[sel] - first, c_in[sel] - first] = v_in[sel]
+            try:
+                inv = np.linalg.inv(stack)
+                ok = np.all(np.isfinite(inv.reshape(len(blocks), -1)), axis=1)
+            except np.linalg.LinAlgError:
+                ok = np.linalg.matrix_rank(stack) == size
+                inv = np.zeros_like(stack)
+                if ok.any():
+                    inv[ok] = np.linalg.inv(stack[ok])
+            for b in blocks[~ok]:
+                bad.append(np.arange(starts[b], starts[b + 1]))
+            local = np.arange(size)
+            base = starts[blocks][:, None, None]
+            rows.append(np.broadcast_to(base + local[None, :, None], inv.shape).ravel())
+            cols.append(np.broadcast_to(base + local[None, None, :], inv.shape).ravel())
+            vals.append(inv.ravel())
+        if bad:
+            raise SingularBlock(columns[np.concatenate(bad)])
+        self.Binv = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows),
+                                                          np.concatenate(cols))), shape=(n, n))
+        E = sp.csr_matrix((coo.data[~inside], (coo.row[~inside], coo.col[~inside])), shape=(n, n))
+        self.L = (sp.identity(n, format="csr") + E @ self.Binv).tocsr()
+        self.L.sort_indices()
+
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        y = spla.spsolve_triangular(self.L, rhs, lower=True, unit_diagonal=True)
+        return self.Binv @ y
 
 
 def _lu(D, natural: bool, columns):
@@ -316,9 +392,13 @@ class BlockSolver:
     Factorise once, then `solve(b)` for any number of right-hand sides (1-D or 2-D).
     """
 
-    def __init__(self, A: sp.spmatrix, huge: int = HUGE_BLOCK, max_iter: int | None = None):
+    def __init__(self, A: sp.spmatrix, huge: int = HUGE_BLOCK, max_iter: int | None = None,
+                 robust: bool = False):
+        """robust=True: every run of small blocks by SuperLU with partial pivoting (the fallback
+        when the fast path's solution fails verification)."""
         t0 = time.perf_counter()
         self.max_iter = max_iter
+        self.robust = robust
         A = sp.csr_matrix(A)
         n = A.shape[0]
         self.n = n
@@ -348,7 +428,7 @@ class BlockSolver:
         while b < ncomp:
             if sizes[b] >= huge:
                 seg_hi = starts[b + 1]
-                self._add(lo, seg_hi, A, perm, inv, single=False, huge=True)
+                self._add(lo, seg_hi, A, perm, inv, single=False, huge=True, sizes=sizes[b:b + 1])
                 lo, b = seg_hi, b + 1
                 continue
             e = b
@@ -356,17 +436,18 @@ class BlockSolver:
                 e += 1
             seg_hi = starts[e]
             single = bool(np.all(sizes[b:e] == 1))
-            self._add(lo, seg_hi, A, perm, inv, single=single, huge=False)
+            self._add(lo, seg_hi, A, perm, inv, single=single, huge=False, sizes=sizes[b:e])
             lo, b = seg_hi, e
         self.stats.factor_seconds = time.perf_counter() - t0
 
-    def _add(self, lo, hi, A, perm, inv, single, huge):
+    def _add(self, lo, hi, A, perm, inv, single, huge, sizes):
         """One segment from its own rows of A, columns renumbered in the permuted order (no
         permuted copy of the whole matrix is ever held)."""
         rows = A[perm[lo:hi]]
         rows = sp.csr_matrix((rows.data, inv[rows.indices], rows.indptr), shape=(hi - lo, self.n))
         rows.sort_indices()
-        seg = _Segment(lo, hi, rows, single, huge, perm[lo:hi], self.max_iter)
+        seg = _Segment(lo, hi, rows, single, huge, perm[lo:hi], self.max_iter, sizes,
+                       self.robust)
         self.segments.append(seg)
 
     def solve(self, b: np.ndarray) -> np.ndarray:
