@@ -1,0 +1,212 @@
+"""The result of a reconciliation: a Result whose quantities are the reconciled ones, with
+per-flow uncertainty, adjustments and gross-error tests, and the global chi-square test."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy import stats
+from scipy.sparse.csgraph import breadth_first_order
+
+from ..errors import name_list
+from ..model.compiled import SHARE
+from .constraints import EXACT, STATUS_NAMES, UNKNOWN, Constraints
+from .propagate import propagate
+from .result import Result
+
+# -- values ---------------------------------------------------------------------------------
+
+def propagate_reconciled(c, x, net):
+    """Value flow on the reconciled quantities. Flows the data cannot determine, and all
+    value downstream of them, are NaN (propagated with a placeholder, then blanked)."""
+    unobs = np.flatnonzero(np.isnan(x))
+    xp = np.where(np.isnan(x), 1.0, x)
+    values = propagate(c, xp, cache=net._solver_cache)
+    if len(unobs):
+        nodes = downstream(c, np.unique(np.concatenate([c.tail[unobs], c.head[unobs]])))
+        flows = np.isin(c.tail, nodes)
+        flows[unobs] = True
+        values.flow[flows] = np.nan
+        for arr in (values.node_in, values.node_out, values.retained):
+            arr[nodes] = np.nan
+    return values
+
+
+def downstream(c, seeds: np.ndarray) -> np.ndarray:
+    """The seed nodes and every node reachable from them along flows."""
+    n = c.n_nodes
+    rows = np.concatenate([c.tail, np.full(len(seeds), n)])
+    cols = np.concatenate([c.head, seeds])
+    g = sp.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n + 1, n + 1))
+    order = breadth_first_order(g, n, directed=True, return_predecessors=False)
+    return order[order != n]
+
+
+# -- the result -----------------------------------------------------------------------------
+
+
+
+class Reconciliation(Result):
+    """A Result whose quantities are reconciled; `flows` adds status, measured, sigma,
+    adjustment, test and gross_error; `tests` has one row per measured variable; `chi2`,
+    `dof`, `p_value` and `passed` are the global test."""
+
+    def __init__(self, network, compiled, balance, values, constraints: Constraints, fit,
+                 alpha: float, scenario=None, timings=None):
+        super().__init__(network, compiled, balance, values, scenario=scenario, timings=timings)
+        self.constraints = constraints
+        self.fit = fit
+        self.alpha = alpha
+
+    def __repr__(self) -> str:
+        return (f"<Reconciliation '{self.network.name}' [{self.scenario}]: {self.fit.y.size} "
+                f"measured, chi2 {self.chi2:.4g} on {self.dof} dof, p {self.p_value:.3g}, "
+                f"{int(self.tests['gross_error'].sum())} gross error(s) flagged>")
+
+    # -- global test --------------------------------------------------------------------
+    @property
+    def chi2(self) -> float:
+        """Sum of squared adjustments in units of their sigma (the minimised objective)."""
+        return self.fit.chi2
+
+    @property
+    def dof(self) -> int:
+        """Degrees of freedom: the number of independent redundancy equations."""
+        return self.fit.dof
+
+    @property
+    def p_value(self) -> float:
+        """P(chi2 >= observed) if the data are right; NaN without redundancy."""
+        return float(stats.chi2.sf(self.chi2, self.dof)) if self.dof else float("nan")
+
+    @property
+    def critical_chi2(self) -> float:
+        return float(stats.chi2.isf(self.alpha, self.dof)) if self.dof else float("nan")
+
+    @property
+    def passed(self) -> bool:
+        """The global test: chi2 does not exceed its critical value at `alpha`."""
+        return bool(self.dof == 0 or self.chi2 <= self.critical_chi2)
+
+    @property
+    def critical_z(self) -> float:
+        """Critical normalised adjustment: two-sided at alpha, Sidak-corrected for the
+        number of redundant measurements tested together."""
+        n = max(int(self.fit.redundant.sum()), 1)
+        return float(stats.norm.isf((1.0 - (1.0 - self.alpha) ** (1.0 / n)) / 2.0))
+
+    # -- tables ---------------------------------------------------------------------------
+    @cached_property
+    def tests(self) -> pd.DataFrame:
+        """One row per measured variable (flow quantity or share): measured and reconciled
+        value with sigma, adjustment, its sigma, the normalised adjustment `test` and its
+        p-value, `gross_error` (test > critical_z), `redundant`."""
+        k, f, c = self.constraints, self.fit, self.compiled
+        idx = np.concatenate([k.measured, k.share_flows])
+        variable = ["quantity"] * len(k.measured) + ["share"] * len(k.share_flows)
+        adj = f.y - f.y0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(f.redundant, np.abs(adj) / f.sigma_adj, np.nan)
+        frame = pd.DataFrame({
+            "flow": c.flow_ids[idx], "variable": variable,
+            "unit": np.where(np.array(variable) == "share", "1", c.unit[idx]),
+            "measured": f.y0, "measured_sigma": f.sy, "reconciled": f.y, "sigma": f.sigma_y,
+            "adjustment": adj, "relative_adjustment": np.divide(
+                adj, np.abs(f.y0), out=np.full(len(adj), np.nan), where=f.y0 != 0),
+            "adjustment_sigma": f.sigma_adj, "test": z,
+            "p_value": 2.0 * stats.norm.sf(z), "gross_error": np.nan_to_num(z, nan=0.0) > self.critical_z,
+            "redundant": f.redundant})
+        return frame.set_index(["flow", "variable"])
+
+    @cached_property
+    def flows(self) -> pd.DataFrame:
+        """Result.flows (quantity reconciled, values propagated), plus status (measured,
+        exact, unknown), measured, measured_sigma, sigma, adjustment, test, gross_error,
+        observable, redundant, and for shares share_measured, share, share_sigma."""
+        frame = Result.flows.func(self).copy()
+        k, f = self.constraints, self.fit
+        n = self.compiled.n_flows
+        measured = np.full(n, np.nan)
+        measured[k.status != UNKNOWN] = self.compiled.value[k.status != UNKNOWN]
+        msig = np.zeros(n)
+        msig[k.measured] = f.sy[:len(k.measured)]
+        msig[k.status == UNKNOWN] = np.nan
+        test = np.full(n, np.nan)
+        gross = np.zeros(n, dtype=bool)
+        redundant = np.zeros(n, dtype=bool)
+        t = self.tests
+        nm = len(k.measured)
+        test[k.measured] = t["test"].to_numpy()[:nm]
+        gross[k.measured] = t["gross_error"].to_numpy()[:nm]
+        redundant[k.measured] = f.redundant[:nm]
+        share_measured = np.where(self.compiled.spec == SHARE, self.compiled.share, np.nan)
+        share_sigma = np.where(self.compiled.spec == SHARE, 0.0, np.nan)
+        share_sigma[k.share_flows] = f.sigma_y[nm:]
+        extra = {"status": STATUS_NAMES[k.status], "measured": measured, "measured_sigma": msig,
+                 "sigma": f.sigma_x, "adjustment": f.x - measured, "test": test,
+                 "gross_error": gross, "observable": f.observable, "redundant": redundant,
+                 "share_measured": share_measured, "share": f.s, "share_sigma": share_sigma}
+        pos = frame.columns.get_loc("unit") + 1
+        for j, (name, col) in enumerate(extra.items()):
+            frame.insert(pos + j, name, col)
+        return frame
+
+    def adjustments(self, n: int | None = 10) -> pd.DataFrame:
+        """The largest adjustments, by size in units of the measurement's sigma."""
+        t = self.tests.copy()
+        t["adjustment_in_sigmas"] = (t["adjustment"] / t["measured_sigma"]).abs()
+        t = t.sort_values("adjustment_in_sigmas", ascending=False)
+        return t if n is None else t.head(n)
+
+    @property
+    def unobservable(self) -> list:
+        """Ids of the unknown flows the data cannot determine."""
+        return list(self.compiled.flow_ids[~self.fit.observable])
+
+    @property
+    def nonredundant(self) -> list:
+        """Ids of measured flows (and 'id:share' for shares) that take part in no balance
+        that could check them: reconciliation leaves them as measured."""
+        t = self.tests
+        return [f if v == "quantity" else f"{f}:share" for f, v in t.index[~t["redundant"].to_numpy()]]
+
+    def structure(self) -> dict:
+        k, f = self.constraints, self.fit
+        return {"flows": self.compiled.n_flows, "measured": int(len(k.measured)),
+                "measured_shares": int(len(k.share_flows)),
+                "exact": int((k.status == EXACT).sum()), "unknown": int((k.status == UNKNOWN).sum()),
+                "unobservable": int((~f.observable).sum()),
+                "redundant_measurements": int(f.redundant.sum()),
+                "equations": int(k.n_rows), "degrees_of_freedom": int(f.dof),
+                "iterations": int(f.iterations), "method": f.method,
+                "bilinear": bool(k.bilinear)}
+
+    def summary(self) -> str:
+        """The global test and the flagged measurements, in a few lines."""
+        s = self.structure()
+        lines = [f"reconciled {s['measured']} measured quantities and {s['measured_shares']} "
+                 f"measured transfer coefficients ({s['exact']} exact, {s['unknown']} unknown "
+                 f"flows, {s['unobservable']} unobservable); {s['iterations']} iteration(s)"]
+        if self.dof:
+            verdict = "passed" if self.passed else "FAILED"
+            lines.append(f"global test {verdict}: chi2 = {self.chi2:.4g} on {self.dof} degrees "
+                         f"of freedom (critical {self.critical_chi2:.4g} at alpha "
+                         f"{self.alpha:g}), p = {self.p_value:.3g}")
+        else:
+            lines.append("no redundancy: the data cannot be checked, nothing was adjusted")
+        flagged = self.tests[self.tests["gross_error"]]
+        if len(flagged):
+            lines.append(f"gross error suspected (normalised adjustment > {self.critical_z:.3g}): "
+                         + name_list([f if v == "quantity" else f"{f}:share"
+                                      for f, v in flagged.index]))
+        if self.unobservable:
+            lines.append("unobservable (not determined by the data): "
+                         + name_list(self.unobservable))
+        if self.nonredundant:
+            lines.append("not redundant (in no balance that can check them): "
+                         + name_list(self.nonredundant))
+        return "\n".join(lines)
+
