@@ -52,6 +52,7 @@ class Constraints:
     share_sigma: np.ndarray      # their standard uncertainties
     implied: np.ndarray          # (node, layer) keys whose balance exact shares already imply
     groups: dict                 # row -> node indices of a balance summed over several nodes
+    dropped: np.ndarray          # flows whose quantity or share is ignored (now unknown)
 
     @property
     def n_rows(self) -> int:
@@ -149,9 +150,16 @@ class Constraints:
         return f"{what} of flow '{c.flow_ids[f]}'{c.where_flow(f)}"
 
 
-def build_constraints(c: Compiled) -> Constraints:
-    """The constraint rows and variable classes of a compiled network."""
+def build_constraints(c: Compiled, drop=()) -> Constraints:
+    """The constraint rows and variable classes of a compiled network. Flows in `drop` have
+    their quantity or share ignored: their quantity becomes unknown (serial elimination of
+    a suspected gross error, or of one of two contradicting exact values)."""
     status, sigma, share_flows, share_sigma = _classify(c)
+    dropped = _dropped(c, drop)
+    status[dropped] = UNKNOWN
+    sigma[dropped] = 0.0
+    keep = ~np.isin(share_flows, dropped)
+    share_flows, share_sigma = share_flows[keep], share_sigma[keep]
     L = len(c.layers)
     nk = c.n_nodes * L
     inc_f, inc_l = np.nonzero(c.W)
@@ -166,14 +174,14 @@ def build_constraints(c: Compiled) -> Constraints:
     touched[head_key] = True
     touched[tail_key] = True
     bal_key = np.flatnonzero(c.closed.ravel() & (touched | (c.stock.ravel() != 0)))
-    implied = _implied_balances(c, bal_key, status, share_flows, inc_out)
+    implied = _implied_balances(c, bal_key, dropped, share_flows, inc_out)
     bal_key = np.setdiff1d(bal_key, implied)
     J_bal = (inc_in - inc_out)[bal_key]
     b_bal = c.stock.ravel()[bal_key]
     J_bal, b_bal, groups = _aggregate(c, J_bal, b_bal, bal_key, status == UNKNOWN)
 
     # shares: w_e x_e - s_e * inflow(tail e, primary e)
-    sh = np.flatnonzero(c.spec == SHARE)
+    sh = np.setdiff1d(np.flatnonzero(c.spec == SHARE), dropped)
     sh_key = c.tail[sh] * L + c.primary[sh]
     J_sh = sp.csr_matrix((c.W[sh, c.primary[sh]], (np.arange(len(sh)), sh)),
                          shape=(len(sh), c.n_flows))
@@ -200,7 +208,7 @@ def build_constraints(c: Compiled) -> Constraints:
     row_flow = np.concatenate([np.full(nb, -1), sh, pe]).astype(np.int64)
     return Constraints(c, J0, P, b, row_kind, row_node, row_layer, row_flow, status, sigma,
                        np.flatnonzero(status == MEASURED), np.flatnonzero(status == UNKNOWN),
-                       share_flows, share_sigma, implied, groups)
+                       share_flows, share_sigma, implied, groups, dropped)
 
 
 def _aggregate(c: Compiled, J_bal, b_bal, bal_key, unknown):
@@ -243,6 +251,18 @@ def _aggregate(c: Compiled, J_bal, b_bal, bal_key, unknown):
     return J_new, E @ b_bal, groups
 
 
+def _dropped(c: Compiled, drop) -> np.ndarray:
+    ids = list(drop)
+    if not ids:
+        return np.zeros(0, dtype=np.int64)
+    idx = c.flow_ids.get_indexer(ids)
+    bad = [i for i, j in zip(ids, idx) if j < 0 or c.spec[j] not in (KNOWN, SHARE)]
+    if bad:
+        raise ModelError(f"cannot drop {', '.join(repr(b) for b in bad)}: only a flow with a "
+                         f"quantity or a share can have it dropped", flows=bad)
+    return np.unique(idx)
+
+
 def _classify(c: Compiled):
     """Measured, exact or unknown per flow; measured shares. Sigma where it means nothing
     (no quantity, no share) is an error, not silently ignored."""
@@ -266,13 +286,14 @@ def _classify(c: Compiled):
     return status, np.where(status == MEASURED, sigma, 0.0), share_flows, share_sigma[share_flows]
 
 
-def _implied_balances(c: Compiled, bal_key, status, share_flows, inc_out) -> np.ndarray:
+def _implied_balances(c: Compiled, bal_key, dropped, share_flows, inc_out) -> np.ndarray:
     """Balances that exact shares already state: every output of the node in that layer is
     an exact share of it and the shares sum to 1. Keeping such a row would make the system
     singular (it is the sum of the share rows); with a stock change it contradicts them."""
     L = len(c.layers)
     exact_share = (c.spec == SHARE)
     exact_share[share_flows] = False
+    exact_share[dropped] = False
     sh = np.flatnonzero(exact_share)
     if not len(sh) or not len(bal_key):
         return np.zeros(0, dtype=np.int64)

@@ -33,7 +33,13 @@ from ..model.compiled import SHARE, compile_network
 from .balance import CONSISTENCY_RTOL, Balance
 from .constraints import BALANCE, EXACT, Constraints, build_constraints
 from .elimination import CHUNK, eliminate
-from .reconciliation import Reconciliation, propagate_reconciled
+from .reconciliation import (
+    Reconciliation,
+    critical_z,
+    global_test,
+    normalised_adjustments,
+    propagate_reconciled,
+)
 
 #: a redundancy equation whose pivot (in sigma units, rows of length 1) is below this
 #: depends on the others
@@ -65,17 +71,23 @@ class Fit:
     dof: int
     iterations: int
     method: str
+    completions: list           # flow quantities with unobservable flows filled in two
+    #                             different ways that both satisfy the balances
 
 
 def reconcile_network(net, *, alpha: float = 0.05, method: str = "auto", max_iter: int = 50,
-                      tol: float = 1e-10, scenario: str | None = None) -> Reconciliation:
+                      tol: float = 1e-10, drop=(), eliminate: bool = False,
+                      scenario: str | None = None) -> Reconciliation:
     """Reconcile the measured data of `net` with its balances; returns a Reconciliation (a
     Result whose quantities are the reconciled ones, with values propagated).
 
     alpha: significance level of the global chi-square test and, Sidak-corrected for the
     number of redundant measurements, of the per-measurement tests. method: 'auto',
     'sparse' or 'dense' elimination of the unknowns (elimination.py). tol: the iteration
-    stops when no measured value moves by more than tol times its sigma.
+    stops when no measured value moves by more than tol times its sigma. drop: ids of flows
+    whose measured (or exact) quantity or share is ignored. eliminate: serial elimination
+    of gross errors: while the global test fails, drop the flagged measurement with the
+    largest normalised adjustment and reconcile again.
     """
     if not 0 < alpha < 1:
         raise ValueError("alpha must be in (0, 1)")
@@ -83,15 +95,29 @@ def reconcile_network(net, *, alpha: float = 0.05, method: str = "auto", max_ite
         raise ValueError("method must be 'auto', 'sparse' or 'dense'")
     t0 = time.perf_counter()
     c = compile_network(net)
-    k = build_constraints(c)
     t1 = time.perf_counter()
-    fit = fit_constraints(k, method=method, max_iter=max_iter, tol=tol)
+    dropped, eliminated = list(drop), []
+    while True:
+        k = build_constraints(c, drop=dropped)
+        fit = fit_constraints(k, method=method, max_iter=max_iter, tol=tol)
+        if not eliminate or global_test(fit, alpha)[2]:
+            break
+        z = normalised_adjustments(fit)
+        worst = int(np.nanargmax(np.where(np.isnan(z), -1.0, z))) if len(z) else -1
+        if worst < 0 or not z[worst] > critical_z(alpha, int(fit.redundant.sum())):
+            break
+        nm = len(k.measured)
+        flow = k.measured[worst] if worst < nm else k.share_flows[worst - nm]
+        eliminated.append((c.flow_ids[flow], "quantity" if worst < nm else "share",
+                           float(z[worst])))
+        dropped.append(c.flow_ids[flow])
     t2 = time.perf_counter()
-    values = propagate_reconciled(c, fit.x, net)
+    values = propagate_reconciled(c, fit, net)
     t3 = time.perf_counter()
     bal = Balance(fit.x, np.zeros(0), None, None, None, np.zeros(0), np.zeros(0, np.int64))
     timings = {"compile": t1 - t0, "reconcile": t2 - t1, "propagate": t3 - t2}
-    return Reconciliation(net, c, bal, values, k, fit, alpha, scenario=scenario, timings=timings)
+    return Reconciliation(net, c, bal, values, k, fit, alpha, scenario=scenario, timings=timings,
+                          eliminated=eliminated)
 
 
 def fit_constraints(k: Constraints, *, method: str = "auto", max_iter: int = 50,
@@ -135,7 +161,7 @@ def _linearise(k: Constraints, y: np.ndarray, method: str, elim=None) -> dict:
     A, _ = k.blocks(x, s)
     F = k.residual(x, s)
     c = F - A @ y - B @ np.nan_to_num(u, nan=0.0)
-    return {"elim": elim, "s": s, "u": u, "x": x, "A": A, "c": c}
+    return {"elim": elim, "s": s, "u": u, "x": x, "A": A, "B": B, "c": c}
 
 
 def _redundancy(k: Constraints, lin: dict, y: np.ndarray):
@@ -274,12 +300,40 @@ def _finish(k: Constraints, lin: dict, y, y0, sy, iterations) -> Fit:
     sigma_x[k.unknown] = sigma_u
     observable = np.ones(c.n_flows, dtype=bool)
     observable[k.unknown] = elim.observable
+    chi2 = float(np.sum(((y - y0) / sy) ** 2)) if len(y) else 0.0
+    completions = _completions(k, lin, y, x) if not observable.all() else []
     x[~observable] = np.nan
     sigma_x[~observable] = np.nan
-    chi2 = float(np.sum(((y - y0) / sy) ** 2)) if len(y) else 0.0
     return Fit(x, sigma_x, observable, np.where(c.spec == SHARE, k.shares(y), np.nan), y0, sy,
                y, sigma_y, sigma_adj, redundant, chi2, gram.rank if gram is not None else 0,
-               iterations, elim.method)
+               iterations, elim.method, completions)
+
+
+def _completions(k: Constraints, lin: dict, y, x) -> list:
+    """Two fillings of the unobservable flows that both satisfy the equations (least-squares
+    solutions of the under-determined part from two starting points), so that value flow
+    can be computed and what does not depend on the filling told apart. [] if the solver
+    cannot meet the equations."""
+    unobs = np.flatnonzero(~lin["elim"].observable)
+    B = sp.csc_matrix(lin["B"])
+    u = np.nan_to_num(lin["u"], nan=0.0)
+    u[unobs] = 0.0
+    rhs = -(lin["A"] @ y + lin["c"] + B @ u)
+    Bu = B[:, unobs].tocsr()
+    rows = np.flatnonzero(np.diff(Bu.indptr) > 0)
+    Bu, rhs = Bu[rows], rhs[rows]
+    scale = max(float(np.nanmedian(np.abs(x))) if len(x) else 1.0, 1.0)
+    rng = np.random.default_rng(0)
+    out = []
+    for start in (np.zeros(len(unobs)), scale * rng.uniform(0.2, 1.0, len(unobs))):
+        sol = spla.lsqr(Bu, rhs, x0=start, atol=1e-14, btol=1e-14,
+                        iter_lim=20 * len(unobs) + 100)[0]
+        if np.linalg.norm(Bu @ sol - rhs) > 1e-9 * (np.linalg.norm(rhs) + scale):
+            return []
+        full = u.copy()
+        full[unobs] = sol
+        out.append(k.flows(y, full))
+    return out
 
 
 def _contradiction(k: Constraints, lin: dict, eqs) -> InconsistentError:

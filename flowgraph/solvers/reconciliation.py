@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from scipy import stats
 from scipy.sparse.csgraph import breadth_first_order
 
-from ..errors import name_list
+from ..errors import FlowgraphError, name_list
 from ..model.compiled import SHARE
 from .constraints import EXACT, STATUS_NAMES, UNKNOWN, Constraints
 from .propagate import propagate
@@ -19,19 +19,34 @@ from .result import Result
 
 # -- values ---------------------------------------------------------------------------------
 
-def propagate_reconciled(c, x, net):
-    """Value flow on the reconciled quantities. Flows the data cannot determine, and all
-    value downstream of them, are NaN (propagated with a placeholder, then blanked)."""
-    unobs = np.flatnonzero(np.isnan(x))
-    xp = np.where(np.isnan(x), 1.0, x)
-    values = propagate(c, xp, cache=net._solver_cache)
-    if len(unobs):
-        nodes = downstream(c, np.unique(np.concatenate([c.tail[unobs], c.head[unobs]])))
-        flows = np.isin(c.tail, nodes)
-        flows[unobs] = True
-        values.flow[flows] = np.nan
-        for arr in (values.node_in, values.node_out, values.retained):
-            arr[nodes] = np.nan
+def propagate_reconciled(c, fit, net):
+    """Value flow on the reconciled quantities. With unobservable flows, value is propagated
+    on two fillings of them that both satisfy the balances: what comes out the same does not
+    depend on them (a centre's product when only the split of its losses is unknown); the
+    rest is NaN. Without such fillings, everything downstream of an unobservable flow is."""
+    x = fit.x
+    unobs = np.flatnonzero(~fit.observable)
+    if not len(unobs):
+        return propagate(c, x, cache=net._solver_cache)
+    if fit.completions:
+        try:
+            a, b = (propagate(c, xc) for xc in fit.completions)
+        except FlowgraphError:
+            a = None
+        if a is not None:
+            for name in ("flow", "node_in", "node_out", "retained"):
+                va, vb = getattr(a, name), getattr(b, name)
+                scale = np.maximum(np.abs(va), np.abs(vb))
+                va[np.abs(va - vb) > 1e-9 * np.maximum(scale, 1e-9 * scale.max(initial=1.0))] = np.nan
+            a.flow[unobs] = np.nan
+            return a
+    values = propagate(c, np.where(np.isnan(x), 1.0, x), cache=net._solver_cache)
+    nodes = downstream(c, np.unique(np.concatenate([c.tail[unobs], c.head[unobs]])))
+    flows = np.isin(c.tail, nodes)
+    flows[unobs] = True
+    values.flow[flows] = np.nan
+    for arr in (values.node_in, values.node_out, values.retained):
+        arr[nodes] = np.nan
     return values
 
 
@@ -49,17 +64,40 @@ def downstream(c, seeds: np.ndarray) -> np.ndarray:
 
 
 
+def critical_z(alpha: float, n_redundant: int) -> float:
+    """Critical normalised adjustment: two-sided at alpha, Sidak-corrected for the number
+    of redundant measurements tested together (1 - (1 - alpha)^(1/n))."""
+    n = max(int(n_redundant), 1)
+    return float(stats.norm.isf((1.0 - (1.0 - alpha) ** (1.0 / n)) / 2.0))
+
+
+def normalised_adjustments(fit) -> np.ndarray:
+    """|adjustment| / its standard deviation per measured variable; NaN if not redundant."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(fit.redundant, np.abs(fit.y - fit.y0) / fit.sigma_adj, np.nan)
+
+
+def global_test(fit, alpha: float) -> tuple[float, float, bool]:
+    """(p-value, critical chi-square, passed) of the chi-square test of the adjustments."""
+    if not fit.dof:
+        return float("nan"), float("nan"), True
+    crit = float(stats.chi2.isf(alpha, fit.dof))
+    return float(stats.chi2.sf(fit.chi2, fit.dof)), crit, bool(fit.chi2 <= crit)
+
+
 class Reconciliation(Result):
     """A Result whose quantities are reconciled; `flows` adds status, measured, sigma,
     adjustment, test and gross_error; `tests` has one row per measured variable; `chi2`,
     `dof`, `p_value` and `passed` are the global test."""
 
     def __init__(self, network, compiled, balance, values, constraints: Constraints, fit,
-                 alpha: float, scenario=None, timings=None):
+                 alpha: float, scenario=None, timings=None, eliminated=()):
         super().__init__(network, compiled, balance, values, scenario=scenario, timings=timings)
         self.constraints = constraints
         self.fit = fit
         self.alpha = alpha
+        #: (flow, variable, test) of the measurements serial elimination dropped, in order
+        self.eliminated = list(eliminated)
 
     def __repr__(self) -> str:
         return (f"<Reconciliation '{self.network.name}' [{self.scenario}]: {self.fit.y.size} "
@@ -80,23 +118,21 @@ class Reconciliation(Result):
     @property
     def p_value(self) -> float:
         """P(chi2 >= observed) if the data are right; NaN without redundancy."""
-        return float(stats.chi2.sf(self.chi2, self.dof)) if self.dof else float("nan")
+        return global_test(self.fit, self.alpha)[0]
 
     @property
     def critical_chi2(self) -> float:
-        return float(stats.chi2.isf(self.alpha, self.dof)) if self.dof else float("nan")
+        return global_test(self.fit, self.alpha)[1]
 
     @property
     def passed(self) -> bool:
         """The global test: chi2 does not exceed its critical value at `alpha`."""
-        return bool(self.dof == 0 or self.chi2 <= self.critical_chi2)
+        return global_test(self.fit, self.alpha)[2]
 
     @property
     def critical_z(self) -> float:
-        """Critical normalised adjustment: two-sided at alpha, Sidak-corrected for the
-        number of redundant measurements tested together."""
-        n = max(int(self.fit.redundant.sum()), 1)
-        return float(stats.norm.isf((1.0 - (1.0 - self.alpha) ** (1.0 / n)) / 2.0))
+        """Critical normalised adjustment (see critical_z())."""
+        return critical_z(self.alpha, int(self.fit.redundant.sum()))
 
     # -- tables ---------------------------------------------------------------------------
     @cached_property
@@ -108,8 +144,7 @@ class Reconciliation(Result):
         idx = np.concatenate([k.measured, k.share_flows])
         variable = ["quantity"] * len(k.measured) + ["share"] * len(k.share_flows)
         adj = f.y - f.y0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.where(f.redundant, np.abs(adj) / f.sigma_adj, np.nan)
+        z = normalised_adjustments(f)
         frame = pd.DataFrame({
             "flow": c.flow_ids[idx], "variable": variable,
             "unit": np.where(np.array(variable) == "share", "1", c.unit[idx]),
@@ -129,11 +164,15 @@ class Reconciliation(Result):
         frame = Result.flows.func(self).copy()
         k, f = self.constraints, self.fit
         n = self.compiled.n_flows
-        measured = np.full(n, np.nan)
-        measured[k.status != UNKNOWN] = self.compiled.value[k.status != UNKNOWN]
-        msig = np.zeros(n)
+        c = self.compiled
+        given = (k.status != UNKNOWN) | np.isin(np.arange(n), k.dropped)
+        measured = np.where(given & (c.spec != SHARE), c.value, np.nan)
+        msig = np.where(given & (c.spec != SHARE), 0.0, np.nan)
         msig[k.measured] = f.sy[:len(k.measured)]
-        msig[k.status == UNKNOWN] = np.nan
+        sig = c.network.flow_frame()["sigma"].to_numpy(float)
+        msig[k.dropped] = np.nan_to_num(sig[k.dropped], nan=0.0)
+        status = STATUS_NAMES[k.status].astype(object)
+        status[k.dropped] = "dropped"
         test = np.full(n, np.nan)
         gross = np.zeros(n, dtype=bool)
         redundant = np.zeros(n, dtype=bool)
@@ -145,7 +184,7 @@ class Reconciliation(Result):
         share_measured = np.where(self.compiled.spec == SHARE, self.compiled.share, np.nan)
         share_sigma = np.where(self.compiled.spec == SHARE, 0.0, np.nan)
         share_sigma[k.share_flows] = f.sigma_y[nm:]
-        extra = {"status": STATUS_NAMES[k.status], "measured": measured, "measured_sigma": msig,
+        extra = {"status": status, "measured": measured, "measured_sigma": msig,
                  "sigma": f.sigma_x, "adjustment": f.x - measured, "test": test,
                  "gross_error": gross, "observable": f.observable, "redundant": redundant,
                  "share_measured": share_measured, "share": f.s, "share_sigma": share_sigma}
@@ -208,5 +247,11 @@ class Reconciliation(Result):
         if self.nonredundant:
             lines.append("not redundant (in no balance that can check them): "
                          + name_list(self.nonredundant))
+        if self.eliminated:
+            lines.append("dropped by serial elimination (measurement ignored, flow unknown): "
+                         + ", ".join(f"'{f}' ({v}, test {z:.3g})" for f, v, z in self.eliminated))
+        elif len(self.constraints.dropped):
+            lines.append("dropped (measurement ignored, flow unknown): "
+                         + name_list(self.compiled.flow_ids[self.constraints.dropped]))
         return "\n".join(lines)
 
