@@ -110,15 +110,33 @@ def bind(inputs, c: Compiled) -> list[Bound]:
     """Each input resolved against the compiled network; ModelError naming the input when
     its target does not exist or does not have the attribute."""
     bound, seen = [], {}
+    positions = {"flow": _positions(c.flow_ids), "node": _positions(c.node_ids)}
     for inp in inputs:
         if inp.key in seen:
             raise ModelError(f"{inp.name} is given twice", origin=inp.origin)
         seen[inp.key] = True
-        bound.append(_bind(inp, c))
+        bound.append(_bind(inp, c, positions))
     return bound
 
 
-def _bind(inp: Input, c: Compiled) -> Bound:
+def bind_each(inputs, c: Compiled) -> list:
+    """Each input bound to `c`, or None where its target is missing from it (a scenario
+    network that removed the flow, say)."""
+    positions = {"flow": _positions(c.flow_ids), "node": _positions(c.node_ids)}
+    out = []
+    for inp in inputs:
+        try:
+            out.append(_bind(inp, c, positions))
+        except ModelError:
+            out.append(None)
+    return out
+
+
+def _positions(index) -> dict:
+    return dict(zip(index, range(len(index))))
+
+
+def _bind(inp: Input, c: Compiled, positions: dict) -> Bound:
     where = inp.name
 
     def fail(msg):
@@ -126,7 +144,7 @@ def _bind(inp: Input, c: Compiled) -> Bound:
 
     one = np.ones(1)
     if inp.kind == "flow":
-        i = c.flow_ids.get_indexer([inp.id])[0]
+        i = positions["flow"].get(inp.id, -1)
         if i < 0:
             fail("no such flow")
         need = {"quantity": (KNOWN, "value", "known quantity"),
@@ -150,7 +168,7 @@ def _bind(inp: Input, c: Compiled) -> Bound:
         nominal = getattr(car, inp.attribute)
         nominal = float(nominal) if nominal is not None else float("nan")
         return Bound(inp, _resolve(inp, nominal), inp.attribute, idx, factor, None, nominal)
-    n = c.node_ids.get_indexer([inp.id])[0]
+    n = positions["node"].get(inp.id, -1)
     if n < 0:
         fail("no such node")
     if inp.attribute.startswith("costs."):

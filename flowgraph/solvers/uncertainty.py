@@ -21,7 +21,7 @@ from ..errors import FlowgraphError, ModelError
 from ..model.compiled import compile_network
 from .batch import COLUMNS, Batch
 from .distributions import describe
-from .inputs import bind, from_records, merge, sigma_inputs
+from .inputs import bind, bind_each, from_records, merge, sigma_inputs
 from .progress import Progress
 
 PERCENTILES = (5, 50, 95)
@@ -58,10 +58,8 @@ class _Model:
             snet = case.network_for(name)
             sc = compile_network(snet)
             keep, shift, bound = [], [], []
-            for j, inp in enumerate(self.inputs):
-                try:
-                    b = bind([inp], sc)[0]
-                except ModelError:
+            for j, (inp, b) in enumerate(zip(self.inputs, bind_each(self.inputs, sc))):
+                if b is None:
                     self.notes.append(f"scenario '{name}': {inp.name} does not apply, held at "
                                       f"its scenario value")
                     continue
