@@ -422,3 +422,29 @@ def test_numerically_singular_block_with_sparse_only_is_an_error():
     with pytest.raises(fg.SingularError, match="singular by its numbers") as exc:
         numerically_singular_network().reconcile(method="sparse")
     assert "'c'" in str(exc.value) or "'f'" in str(exc.value) or "'d'" in str(exc.value)
+
+
+def test_contradiction_through_unknown_internal_flows_names_the_group():
+    """A and B are joined only by an unknown flow, so only their balances together check
+    the data: exact 100 in, exact 90 out."""
+    net = network(("src", "A", dict(quantity=100, id="in")),
+                  ("A", "B", dict(id="ab")),
+                  ("B", "out", dict(quantity=90, id="o")),
+                  ("src", "out", dict(quantity=7, sigma=1, id="x7")))
+    with pytest.raises(fg.InconsistentError,
+                       match=r"balance of nodes 'A', 'B' taken together \(in - out - stock = \+10\)"):
+        net.reconcile(method="sparse")
+    with pytest.raises(fg.InconsistentError, match="exact data contradict"):
+        net.reconcile(method="dense")
+
+
+def test_dropping_a_measured_share_frees_its_flow():
+    net = network(("src", "P", dict(quantity=100, sigma=5, id="x1")),
+                  ("P", "out", dict(share=0.6, share_sigma=0.05, id="x2")),
+                  ("P", "waste", dict(quantity=45, sigma=3, id="x3")), nodes=("P",))
+    r = net.reconcile(drop=["x2"])
+    assert r.dof == 0 and r.chi2 == 0
+    assert r.flows.at["x2", "quantity"] == pytest.approx(55)
+    assert r.flows.at["x2", "sigma"] == pytest.approx(np.hypot(5, 3))
+    assert r.flows.at["x2", "status"] == "dropped"
+    assert len(r.tests) == 2

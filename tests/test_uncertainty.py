@@ -369,3 +369,13 @@ def test_uncertainty_demo_case_loads_and_its_inputs_bind(tmp_path):
     assert "flow 'water' quantity" in names              # from the water meter's sigma
     assert len(names) == 9
     assert np.all(np.isfinite(fo.figure_sd()))
+
+
+def test_target_of_the_command_may_be_a_flow_column(tmp_path, capsys):
+    folder = linear_case(tmp_path / "case")
+    out = tmp_path / "out"
+    assert main(["uncertainty", str(folder), "--out", str(out), "--draws", "50",
+                 "--target", "product:cost"]) == 0
+    summary = json.loads((out / "summary.json").read_text())["uncertainty"]
+    assert summary["target"] == ["product", "cost"]
+    assert "product cost: mean" in capsys.readouterr().out

@@ -39,8 +39,8 @@ class UncertaintyPlugin:
     def add_arguments(self, parser) -> None:
         parser.add_argument("--draws", type=int, help="Monte Carlo draws (default 1000)")
         parser.add_argument("--seed", type=int, help="random seed (default 1)")
-        parser.add_argument("--target", help="figure whose variance is decomposed "
-                                              "(default: the case's first figure)")
+        parser.add_argument("--target", help="figure whose variance is decomposed, or "
+                                              "FLOW:COLUMN (default: the case's first figure)")
         parser.add_argument("--no-sigmas", dest="sigmas", action="store_false", default=None,
                             help="do not count the flows' sigma / share_sigma as inputs")
         parser.add_argument("--progress", action="store_true", default=None,
@@ -62,12 +62,21 @@ class UncertaintyPlugin:
                          sigmas=bool(opts["sigmas"]), columns=opts["columns"],
                          progress=progress)
         fo = first_order(case, sigmas=bool(opts["sigmas"]), columns=opts["columns"])
-        target = opts["target"]
-        if target is None and mc.figure_names:
-            target = mc.figure_names[0]
-        if isinstance(target, list):
-            target = tuple(target)
-        return build_report(case, mc, fo, target, q)
+        return build_report(case, mc, fo, parse_target(opts["target"], mc.figure_names), q)
+
+
+def parse_target(target, figure_names):
+    """A figure name; [flow, column] (case file); 'flow:column' (command line); or None
+    for the first figure."""
+    if target is None:
+        return figure_names[0] if figure_names else None
+    if isinstance(target, (list, tuple)):
+        return tuple(target)
+    if target not in figure_names and ":" in target:
+        flow, column = target.rsplit(":", 1)
+        if column in COLUMNS:
+            return (flow, column)
+    return target
 
 
 def build_report(case, mc, fo, target, q) -> Report:

@@ -22,7 +22,7 @@ from .result import Result
 from .sparse import BlockSolver, SingularBlock
 
 #: flow columns a batch can record, as in Result.flows
-COLUMNS = ("quantity", "cost", *ATTRIBUTES, "value")
+COLUMNS = ("quantity", "cost", *ATTRIBUTES, "price", "value")
 #: relative residual of an over-determined (surplus) equation a draw may leave
 SURPLUS_RTOL = 1e-8
 
@@ -147,6 +147,8 @@ class Batch:
                 out[col][row] = values.flow[k][:, idx].sum(axis=1)
             elif col == "value":
                 out[col][row] = x[k] * np.nan_to_num(c.price[k], nan=0.0)
+            elif col == "price":
+                out[col][row] = c.price[k]
             else:
                 out[col][row] = values.flow[k, names.index(col)]
 

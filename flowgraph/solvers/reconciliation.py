@@ -14,7 +14,7 @@ from scipy.sparse.csgraph import breadth_first_order
 from ..errors import FlowgraphError, name_list
 from ..model.compiled import SHARE
 from .constraints import EXACT, STATUS_NAMES, UNKNOWN, Constraints
-from .propagate import propagate
+from .propagate import ATTRIBUTES, Propagation, propagate
 from .result import Result
 
 # -- values ---------------------------------------------------------------------------------
@@ -40,7 +40,13 @@ def propagate_reconciled(c, fit, net):
                 va[np.abs(va - vb) > 1e-9 * np.maximum(scale, 1e-9 * scale.max(initial=1.0))] = np.nan
             a.flow[unobs] = np.nan
             return a
-    values = propagate(c, np.where(np.isnan(x), 1.0, x), cache=net._solver_cache)
+    try:
+        values = propagate(c, np.where(np.isnan(x), 1.0, x), cache=net._solver_cache)
+    except FlowgraphError:
+        k = len(ATTRIBUTES)
+        nan = np.full((c.n_nodes, k), np.nan)
+        return Propagation(ATTRIBUTES, np.full((c.n_flows, k), np.nan), nan, nan.copy(),
+                           nan.copy(), np.full(c.n_flows, np.nan))
     nodes = downstream(c, np.unique(np.concatenate([c.tail[unobs], c.head[unobs]])))
     flows = np.isin(c.tail, nodes)
     flows[unobs] = True
@@ -60,9 +66,7 @@ def downstream(c, seeds: np.ndarray) -> np.ndarray:
     return order[order != n]
 
 
-# -- the result -----------------------------------------------------------------------------
-
-
+# -- tests ----------------------------------------------------------------------------------
 
 def critical_z(alpha: float, n_redundant: int) -> float:
     """Critical normalised adjustment: two-sided at alpha, Sidak-corrected for the number
@@ -84,6 +88,8 @@ def global_test(fit, alpha: float) -> tuple[float, float, bool]:
     crit = float(stats.chi2.isf(alpha, fit.dof))
     return float(stats.chi2.sf(fit.chi2, fit.dof)), crit, bool(fit.chi2 <= crit)
 
+
+# -- the result -----------------------------------------------------------------------------
 
 class Reconciliation(Result):
     """A Result whose quantities are reconciled; `flows` adds status, measured, sigma,
