@@ -364,7 +364,8 @@ def test_sparse_and_dense_agree_on_random_networks(net):
     for fid in truth.index:
         if rng.random() < 0.5:
             sd = 0.05 * truth[fid] + 1e-3
-            net.set_flow(fid, quantity=float(truth[fid] + sd * rng.standard_normal()), sigma=sd)
+            reading = abs(truth[fid] + sd * rng.standard_normal())   # meters read >= 0
+            net.set_flow(fid, quantity=float(reading), sigma=sd)
     with mock.patch.object(elimination, "SMALL", 0):
         a = net.reconcile(method="auto")
     b = net.reconcile(method="dense")
@@ -448,3 +449,18 @@ def test_dropping_a_measured_share_frees_its_flow():
     assert r.flows.at["x2", "sigma"] == pytest.approx(np.hypot(5, 3))
     assert r.flows.at["x2", "status"] == "dropped"
     assert len(r.tests) == 2
+
+
+def test_value_flow_that_cannot_follow_the_reconciled_quantities_is_a_note():
+    """Measured output above measured input: the unknown loss comes out negative, so A's
+    waste-management cost has no negative product to go to. The reconciliation stands; its
+    values are NaN and the note says why."""
+    net = network(("src", "A", dict(quantity=100, sigma=5, id="x1")),
+                  ("A", "out", dict(quantity=105, sigma=5, id="x2")),
+                  ("A", "waste", dict(id="loss", role="loss")), nodes=("A",))
+    net.set_node("A", costs={"waste_management": 50})
+    r = net.reconcile()
+    assert r.flows.at["loss", "quantity"] == pytest.approx(-5)
+    assert r.flows["cost"].isna().all()
+    assert "value flow not propagated" in r.note and "'A'" in r.note
+    assert r.note in r.summary()

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from ..errors import BalanceError, InconsistentError
 from ..model.compiled import KNOWN, Compiled
 from .balance import Balance, reduce_system, resolve_recipes, solve_balance
+from .elimination import solves
 from .inputs import MATRIX_ARRAYS, VALUE_ARRAYS, Bound, apply
 from .propagate import ATTRIBUTES, COST_ATTRIBUTES, propagate
 from .result import Result
@@ -81,6 +82,9 @@ class Batch:
             else:
                 for d in range(len(V)):
                     z[self.cols, d] = BlockSolver(self.A).solve(rhs[:, d])
+            if not solves(self.A, z[self.cols], rhs):
+                raise BalanceError("the balance solver's answer to a draw does not satisfy "
+                                   "the equations (numerically singular system)")
         self._check_surplus(red.R, z, r)
         x = red.g[:, None] + self.Gq @ dv
         has = red.G_col >= 0
@@ -92,8 +96,11 @@ class Batch:
         red = reduce_system(c)
         z = np.zeros(red.R.shape[1])
         if len(self.cols):
+            A = red.R[self.rows][:, self.cols]
             try:
-                z[self.cols] = BlockSolver(red.R[self.rows][:, self.cols]).solve(red.r[self.rows])
+                z[self.cols] = BlockSolver(A).solve(red.r[self.rows])
+                if not solves(A, z[self.cols], red.r[self.rows]):
+                    raise SingularBlock(self.cols, "numerically singular")
             except SingularBlock:
                 raise BalanceError(f"a draw of the inputs makes the balances singular (shares "
                                    f"that pass everything on around a loop): "

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 from scipy.sparse.csgraph import connected_components
 
 from ..errors import SingularError
@@ -56,18 +57,17 @@ class SparseElimination:
         self.n_red = len(self.rows_n)
         self.rows_vm = np.flatnonzero(matched & st.over_rows)
         self.B_sq = B[self.rows_sq][:, self.cols_sq]
-        self.solver = _checked_solver(self.B_sq) if len(self.rows_sq) else None
-        self._solver_t = None
+        self.solver = _Square(self.B_sq) if len(self.rows_sq) else None
         self.Z = sp.csr_matrix((self.n_red, len(self.rows_vm)))
         if self.n_red and len(self.rows_vm):
             cols_vm = st.row_match[self.rows_vm]
             BN = B[self.rows_n][:, cols_vm]
             if BN.nnz:
-                VM_t = _checked_solver(B[self.rows_vm][:, cols_vm].T.tocsr())
+                VM = _Square(B[self.rows_vm][:, cols_vm])
                 BN_t = BN.T.tocsc()
                 parts = []
                 for lo in range(0, self.n_red, CHUNK):
-                    z = VM_t.solve(BN_t[:, lo:lo + CHUNK].toarray()).T
+                    z = VM.solve(BN_t[:, lo:lo + CHUNK].toarray(), trans=True).T
                     big = np.abs(z).max(axis=1, initial=0.0)
                     z[np.abs(z) <= 1e-13 * big[:, None]] = 0.0
                     parts.append(sp.csr_matrix(z))
@@ -100,13 +100,11 @@ class SparseElimination:
 
     def inverse_rows(self, M, idx: np.ndarray) -> np.ndarray:
         """Rows idx (observable unknowns) of -B_sq^-1 M_sq, by transposed solves."""
-        if self._solver_t is None:
-            self._solver_t = BlockSolver(self.B_sq.T.tocsr())
         pos = np.full(len(self.observable), -1, dtype=np.int64)
         pos[self.cols_sq] = np.arange(len(self.cols_sq))
         E = np.zeros((len(self.cols_sq), len(idx)))
         E[pos[idx], np.arange(len(idx))] = 1.0
-        T = self._solver_t.solve(E)
+        T = self.solver.solve(E, trans=True)
         Msq = sp.csr_matrix(M)[self.rows_sq]
         return -np.asarray((Msq.T @ T).T)
 
@@ -272,12 +270,55 @@ def _singular(columns, describe) -> SingularError:
         f"method='dense' if memory allows")
 
 
-def _checked_solver(A: sp.spmatrix) -> BlockSolver:
-    """A BlockSolver whose answer to a known problem is right; SingularBlock otherwise (a
-    block can be singular by its numbers while its pattern is regular)."""
-    solver = BlockSolver(A)
-    ones = np.ones(A.shape[0])
-    got = solver.solve(A @ ones)
-    if not np.all(np.isfinite(got)) or np.max(np.abs(got - 1.0), initial=0.0) > 1e-6:
-        raise SingularBlock(np.arange(A.shape[1]), reason="numerically singular")
-    return solver
+class _Square:
+    """Solves with a square sparse matrix or its transpose, checked: the block triangular
+    solver (sparse.BlockSolver: no fill outside blocks, but no pivoting inside them) while its
+    answers satisfy the equations, SuperLU with partial pivoting otherwise and for transposed
+    systems. SingularBlock when neither can (singular by its numbers, not its pattern)."""
+
+    def __init__(self, A: sp.spmatrix):
+        self.A = sp.csr_matrix(A)
+        try:
+            self.block = BlockSolver(self.A)
+        except SingularBlock:
+            self.block = None
+        self._lu = None
+        # a known answer: a matrix singular by its numbers (not its pattern) gets a wrong one
+        # with a small residual, so the answer itself is checked, not only the residual
+        ones = np.ones(self.A.shape[0])
+        got = self.solve(self.A @ ones)
+        if np.max(np.abs(got - ones), initial=0.0) > 1e-6:
+            if self.block is not None and self._lu is None:
+                self.block = None                  # try the pivoted factorisation
+                got = self.solve(self.A @ ones)
+            if np.max(np.abs(got - ones), initial=0.0) > 1e-6:
+                raise SingularBlock(np.arange(self.A.shape[1]), reason="numerically singular")
+
+    def _pivoted(self):
+        if self._lu is None:
+            try:
+                self._lu = spla.splu(self.A.tocsc())
+            except RuntimeError:
+                raise SingularBlock(np.arange(self.A.shape[1]), reason="singular") from None
+        return self._lu
+
+    def solve(self, b: np.ndarray, trans: bool = False) -> np.ndarray:
+        A = self.A.T if trans else self.A
+        if not trans and self.block is not None:
+            x = self.block.solve(b)
+            if solves(A, x, b):
+                return x
+        x = self._pivoted().solve(b, trans="T" if trans else "N")
+        if not solves(A, x, b):
+            raise SingularBlock(np.arange(self.A.shape[1]), reason="numerically singular")
+        return x
+
+
+def solves(A, x, b, rtol: float = 1e-10) -> bool:
+    """A x = b to rtol of the size of the terms (largest residual against largest term, per
+    right-hand side: roundoff in rows whose terms cancel to nothing must not count)."""
+    if not np.all(np.isfinite(x)):
+        return False
+    res = np.abs(A @ x - b)
+    scale = abs(A) @ np.abs(x) + np.abs(b)
+    return bool(np.all(res.max(axis=0) <= rtol * np.maximum(scale.max(axis=0), 1e-300)))

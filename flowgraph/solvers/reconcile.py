@@ -44,6 +44,8 @@ from .reconciliation import (
 #: a redundancy equation whose pivot (in sigma units, rows of length 1) is below this
 #: depends on the others
 PIVOT_TOL = 1e-12
+#: below this many sigmas, a step that no longer shrinks is roundoff: the iteration stops
+NOISE = 1e-5
 #: up to this many redundancy equations their Gram matrix is factorised dense
 DENSE_GRAM = 2000
 
@@ -76,7 +78,7 @@ class Fit:
 
 
 def reconcile_network(net, *, alpha: float = 0.05, method: str = "auto", max_iter: int = 50,
-                      tol: float = 1e-10, drop=(), eliminate: bool = False,
+                      tol: float = 1e-8, drop=(), eliminate: bool = False,
                       scenario: str | None = None) -> Reconciliation:
     """Reconcile the measured data of `net` with its balances; returns a Reconciliation (a
     Result whose quantities are the reconciled ones, with values propagated).
@@ -112,23 +114,23 @@ def reconcile_network(net, *, alpha: float = 0.05, method: str = "auto", max_ite
                            float(z[worst])))
         dropped.append(c.flow_ids[flow])
     t2 = time.perf_counter()
-    values = propagate_reconciled(c, fit, net)
+    values, note = propagate_reconciled(c, fit, net)
     t3 = time.perf_counter()
     bal = Balance(fit.x, np.zeros(0), None, None, None, np.zeros(0), np.zeros(0, np.int64))
     timings = {"compile": t1 - t0, "reconcile": t2 - t1, "propagate": t3 - t2}
     return Reconciliation(net, c, bal, values, k, fit, alpha, scenario=scenario, timings=timings,
-                          eliminated=eliminated)
+                          eliminated=eliminated, note=note)
 
 
 def fit_constraints(k: Constraints, *, method: str = "auto", max_iter: int = 50,
-                    tol: float = 1e-10) -> Fit:
+                    tol: float = 1e-8) -> Fit:
     """Successive linearisation: linearise F at the estimate, eliminate the unknowns,
     reconcile in closed form; until the estimate moves less than tol x its sigma. Linear
     constraints (no measured share) need one step."""
     y0, sy = k.y0(), k.sigma_y()
     y = y0.copy()
     lin = _linearise(k, y, method)
-    iterations = 0
+    iterations, last = 0, np.inf
     while True:
         iterations += 1
         D, e, _, _ = _redundancy(k, lin, y)
@@ -136,8 +138,10 @@ def fit_constraints(k: Constraints, *, method: str = "auto", max_iter: int = 50,
         moved = float(np.max(np.abs(y_new - y) / sy, initial=0.0))
         y = y_new
         lin = _linearise(k, y, method, None if k.bilinear else lin["elim"])
-        if not k.bilinear or moved <= tol:
+        # converged, or down to the roundoff floor (steps no longer shrink)
+        if not k.bilinear or moved <= tol or (moved <= NOISE and moved > 0.5 * last):
             break
+        last = moved
         if iterations >= max_iter:
             raise ReconciliationError(
                 f"reconciliation did not converge in {max_iter} iterations (the last step "
@@ -223,17 +227,22 @@ class _Gram:
             return self.lu.solve(rhs)
         return la.cho_solve((self.L, True), rhs)
 
-    def leverage(self) -> np.ndarray:
-        """diag(H' M^-1 H): the share of each measured variable's variance the redundancy
-        equations remove (0 not redundant, up to 1)."""
+    def split(self):
+        """Per measured variable, the share of its variance the redundancy equations remove,
+        h = diag(H' M^-1 H) (0: not redundant), and the share they leave,
+        |(I - H' M^-1 H) e_i|^2 (= 1 - h, but by projection, so that a value the equations
+        fix exactly gets 0 to roundoff rather than to its square root). One solve per chunk."""
         n_y = self.H.shape[1]
-        h = np.zeros(n_y)
+        h, free = np.zeros(n_y), np.zeros(n_y)
         Hc = self.H.tocsc()
         for lo in range(0, n_y, CHUNK):
             part = Hc[:, lo:lo + CHUNK]
             V = self.solve(part.toarray())
             h[lo:lo + CHUNK] = np.asarray(part.multiply(V).sum(axis=0)).ravel()
-        return h
+            R = -np.asarray(self.H.T @ V)
+            R[lo + np.arange(part.shape[1]), np.arange(part.shape[1])] += 1.0
+            free[lo:lo + CHUNK] = np.sum(R ** 2, axis=0)
+        return h, free
 
 
 def _spd_lu(M):
@@ -274,8 +283,8 @@ def _finish(k: Constraints, lin: dict, y, y0, sy, iterations) -> Fit:
     bad = np.abs(res) > 1e-7 * np.maximum(sc, 1e-300)
     if bad.any():
         raise _contradiction(k, lin, keep[bad])
-    h = gram.leverage() if gram is not None else np.zeros(len(y))
-    sigma_y = sy * np.sqrt(np.clip(1.0 - h, 0.0, None))
+    h, free = gram.split() if gram is not None else (np.zeros(len(y)), np.ones(len(y)))
+    sigma_y = sy * np.sqrt(free)
     sigma_adj = sy * np.sqrt(np.clip(h, 0.0, None))
     redundant = h > 1e-12
 
@@ -287,11 +296,11 @@ def _finish(k: Constraints, lin: dict, y, y0, sy, iterations) -> Fit:
         for lo in range(0, len(obs), size):
             idx = obs[lo:lo + size]
             K = elim.inverse_rows(lin["A"], idx) * sy          # d u / d y, in sigma units
-            var = np.sum(K ** 2, axis=1)
             if gram is not None:
-                W = (gram.H @ K.T)                              # (equations x unknowns)
-                var -= np.sum(W * gram.solve(W), axis=0)
-            sigma_u[idx] = np.sqrt(np.clip(var, 0.0, None))
+                # K (I - H' M^-1 H): the part of K the redundancy equations leave free,
+                # projected (not a difference of squares: no cancellation)
+                K = K - np.asarray(gram.H.T @ gram.solve(np.asarray(gram.H @ K.T))).T
+            sigma_u[idx] = np.sqrt(np.sum(K ** 2, axis=1))
     elif len(obs):
         sigma_u[obs] = 0.0
     x = k.flows(y, np.nan_to_num(u, nan=0.0))

@@ -20,40 +20,45 @@ from .result import Result
 # -- values ---------------------------------------------------------------------------------
 
 def propagate_reconciled(c, fit, net):
-    """Value flow on the reconciled quantities. With unobservable flows, value is propagated
-    on two fillings of them that both satisfy the balances: what comes out the same does not
-    depend on them (a centre's product when only the split of its losses is unknown); the
-    rest is NaN. Without such fillings, everything downstream of an unobservable flow is."""
+    """Value flow on the reconciled quantities; returns (Propagation, note). With
+    unobservable flows, value is propagated on two fillings of them that both satisfy the
+    balances: what comes out the same does not depend on them (a centre's product when only
+    the split of its losses is unknown); the rest is NaN. Without such fillings, everything
+    downstream of an unobservable flow is. Where value cannot be propagated at all
+    (reconciled quantities that leave a centre no output to carry its costs), every value
+    is NaN and the note says why: the reconciliation itself stands."""
     x = fit.x
     unobs = np.flatnonzero(~fit.observable)
-    if not len(unobs):
-        return propagate(c, x, cache=net._solver_cache)
-    if fit.completions:
-        try:
-            a, b = (propagate(c, xc) for xc in fit.completions)
-        except FlowgraphError:
-            a = None
-        if a is not None:
-            for name in ("flow", "node_in", "node_out", "retained"):
-                va, vb = getattr(a, name), getattr(b, name)
-                scale = np.maximum(np.abs(va), np.abs(vb))
-                va[np.abs(va - vb) > 1e-9 * np.maximum(scale, 1e-9 * scale.max(initial=1.0))] = np.nan
-            a.flow[unobs] = np.nan
-            return a
     try:
+        if not len(unobs):
+            return propagate(c, x, cache=net._solver_cache), ""
+        if fit.completions:
+            try:
+                a, b = (propagate(c, xc) for xc in fit.completions)
+            except FlowgraphError:
+                a = None
+            if a is not None:
+                for name in ("flow", "node_in", "node_out", "retained"):
+                    va, vb = getattr(a, name), getattr(b, name)
+                    scale = np.maximum(np.abs(va), np.abs(vb))
+                    diff = np.abs(va - vb) > 1e-9 * np.maximum(scale, 1e-9 * scale.max(initial=1.0))
+                    va[diff] = np.nan
+                a.flow[unobs] = np.nan
+                return a, ""
         values = propagate(c, np.where(np.isnan(x), 1.0, x), cache=net._solver_cache)
-    except FlowgraphError:
+    except FlowgraphError as exc:
         k = len(ATTRIBUTES)
         nan = np.full((c.n_nodes, k), np.nan)
-        return Propagation(ATTRIBUTES, np.full((c.n_flows, k), np.nan), nan, nan.copy(),
-                           nan.copy(), np.full(c.n_flows, np.nan))
+        return (Propagation(ATTRIBUTES, np.full((c.n_flows, k), np.nan), nan, nan.copy(),
+                            nan.copy(), np.full(c.n_flows, np.nan)),
+                f"value flow not propagated on the reconciled quantities: {exc}")
     nodes = downstream(c, np.unique(np.concatenate([c.tail[unobs], c.head[unobs]])))
     flows = np.isin(c.tail, nodes)
     flows[unobs] = True
     values.flow[flows] = np.nan
     for arr in (values.node_in, values.node_out, values.retained):
         arr[nodes] = np.nan
-    return values
+    return values, ""
 
 
 def downstream(c, seeds: np.ndarray) -> np.ndarray:
@@ -97,8 +102,10 @@ class Reconciliation(Result):
     `dof`, `p_value` and `passed` are the global test."""
 
     def __init__(self, network, compiled, balance, values, constraints: Constraints, fit,
-                 alpha: float, scenario=None, timings=None, eliminated=()):
+                 alpha: float, scenario=None, timings=None, eliminated=(), note: str = ""):
         super().__init__(network, compiled, balance, values, scenario=scenario, timings=timings)
+        #: why value flow could not be propagated, if it could not
+        self.note = note
         self.constraints = constraints
         self.fit = fit
         self.alpha = alpha
@@ -253,6 +260,8 @@ class Reconciliation(Result):
         if self.nonredundant:
             lines.append("not redundant (in no balance that can check them): "
                          + name_list(self.nonredundant))
+        if self.note:
+            lines.append(self.note)
         if self.eliminated:
             lines.append("dropped by serial elimination (measurement ignored, flow unknown): "
                          + ", ".join(f"'{f}' ({v}, test {z:.3g})" for f, v, z in self.eliminated))
