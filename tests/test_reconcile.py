@@ -5,10 +5,12 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from scipy import optimize, stats
 
 import flowgraph as fg
+from flowgraph.model.compiled import SHARE, compile_network
 from flowgraph.solvers import elimination
 from flowgraph.solvers.conservation import assert_conserved
 from flowgraph.solvers.reconcile import ReconciliationError
@@ -353,25 +355,35 @@ def test_reconciled_values_are_propagated_and_conserved():
     assert out == pytest.approx(purchased + 550)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(looped_networks(max_nodes=6))
-def test_sparse_and_dense_agree_on_random_networks(net):
-    """Measure some flows of a solved random network with noise; the sparse elimination
-    (falling back to dense per connected part where the numbers make a block singular) and
-    the dense one give the same reconciliation, and every balance closes."""
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(looped_networks(max_nodes=6), st.booleans())
+def test_sparse_and_dense_agree_on_random_networks(net, shares):
+    """Measure some flows (and, when `shares`, some transfer coefficients) of a solved
+    random network with noise; the sparse elimination (falling back to dense per connected
+    part where the numbers make a block singular) and the dense one give the same
+    reconciliation, and every balance closes."""
     truth = net.solve().flows["quantity"]
-    rng = np.random.default_rng(len(truth))
-    for fid in truth.index:
-        if rng.random() < 0.5:
+    c = compile_network(net)
+    rng = np.random.default_rng(len(truth) + shares)
+    for i, fid in enumerate(truth.index):
+        u = rng.random()
+        if shares and c.spec[i] == SHARE and u < 0.4:
+            s = c.share[i]
+            net.set_flow(fid, share=float(min(s * (1 + 0.02 * rng.standard_normal()), 1.0)),
+                         share_sigma=0.02 * s + 1e-4)
+        elif u < 0.5:
             sd = 0.05 * truth[fid] + 1e-3
             reading = abs(truth[fid] + sd * rng.standard_normal())   # meters read >= 0
             net.set_flow(fid, quantity=float(reading), sigma=sd)
+    try:
+        b = net.reconcile(method="dense")
+    except fg.ModelError:
+        assume(False)                       # noisy shares of a node summing to more than 1
     with mock.patch.object(elimination, "SMALL", 0):
         a = net.reconcile(method="auto")
-    b = net.reconcile(method="dense")
-    for col in ("quantity", "sigma"):
+    for col in ("quantity", "sigma", "share"):
         want = b.flows[col].to_numpy()
-        # a variance is a difference of sums of squares: roundoff of order sqrt(eps) x scale
+        # the two ways round off differently: compare to the scale of the column
         np.testing.assert_allclose(a.flows[col].to_numpy(), want, rtol=1e-6,
                                    atol=1e-6 * np.nanmax(np.abs(want), initial=1.0))
     assert a.chi2 == pytest.approx(b.chi2, rel=1e-6, abs=1e-9)
