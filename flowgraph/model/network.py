@@ -255,6 +255,14 @@ class Network:
         from ..solvers.result import solve_network
         return solve_network(self, **options)
 
+    def reconcile(self, **options):
+        """Adjust measured quantities (quantity with sigma) and transfer coefficients (share
+        with share_sigma) within their uncertainties until the balances close (weighted least
+        squares, as STAN does); returns a Reconciliation, a Result with sigma, adjustment and
+        tests per flow and the chi-square test. See flowgraph.solvers.reconcile."""
+        from ..solvers.reconcile import reconcile_network
+        return reconcile_network(self, **options)
+
     def check(self, **options):
         """Diagnose the balance system without raising: a CheckReport."""
         from ..solvers.check import check_network

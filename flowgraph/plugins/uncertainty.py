@@ -1,0 +1,192 @@
+"""The uncertainty plugin: `flowgraph uncertainty CASE --out DIR` draws the case's uncertain
+inputs ([[uncertainty.input]] records and the flows' own sigma / share_sigma), solves every
+draw, and writes percentiles of every flows column and case figure, the first-order
+(analytic) standard deviations beside them, and the sensitivity of a target figure.
+
+[uncertainty] keys: draws (1000), seed (1), percentiles ([5, 50, 95]), sigmas (true),
+target (a figure name or [flow, column]; default the first figure), columns (flows columns
+to record, default all), input (the records). docs/methods/uncertainty.md describes them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ModelError
+from ..plugins.report import Report
+from ..solvers.batch import COLUMNS
+from ..solvers.uncertainty import PERCENTILES, first_order, monte_carlo
+from ..views.page import figure_section, figures_section, table_section, text_section
+
+DEFAULTS = {"draws": 1000, "seed": 1, "percentiles": list(PERCENTILES), "sigmas": True,
+            "target": None, "columns": list(COLUMNS)}
+#: rows of the flow percentile table shown on the page (all are in the CSV)
+PAGE_ROWS = 60
+
+
+class UncertaintyPlugin:
+    """Monte Carlo and first-order uncertainty of a case, as a plugin of `flowgraph`."""
+
+    name = "uncertainty"
+    section = "uncertainty"
+    summary = ("Monte Carlo and first-order uncertainty of flows and case figures: "
+               "percentiles, sensitivity of a target figure")
+    example = ("example:\n  flowgraph uncertainty cases/uncertainty_demo --out out/unc\n"
+               "  flowgraph uncertainty cases/uncertainty_demo --draws 5000 --seed 7 "
+               "--target margin_cny")
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--draws", type=int, help="Monte Carlo draws (default 1000)")
+        parser.add_argument("--seed", type=int, help="random seed (default 1)")
+        parser.add_argument("--target", help="figure whose variance is decomposed, or "
+                                              "FLOW:COLUMN (default: the case's first figure)")
+        parser.add_argument("--no-sigmas", dest="sigmas", action="store_false", default=None,
+                            help="do not count the flows' sigma / share_sigma as inputs")
+        parser.add_argument("--progress", action="store_true", default=None,
+                            help="show a progress line on stderr")
+
+    def options(self, case, **given) -> dict:
+        opts = dict(DEFAULTS)
+        opts.update({k: v for k, v in case.section(self.section).items() if k in DEFAULTS})
+        opts.update({k: v for k, v in given.items() if k in DEFAULTS and v is not None})
+        return opts
+
+    def run(self, case, scenario: str | None = None, progress=None, **given) -> Report:
+        if scenario not in (None, "base"):
+            raise ModelError("the uncertainty plugin runs on the base case; its figures name "
+                             "their own scenarios")
+        opts = self.options(case, **given)
+        q = tuple(opts["percentiles"])
+        mc = monte_carlo(case, draws=int(opts["draws"]), seed=opts["seed"],
+                         sigmas=bool(opts["sigmas"]), columns=opts["columns"],
+                         progress=progress)
+        fo = first_order(case, sigmas=bool(opts["sigmas"]), columns=opts["columns"])
+        return build_report(case, mc, fo, parse_target(opts["target"], mc.figure_names), q)
+
+
+def parse_target(target, figure_names):
+    """A figure name; [flow, column] (case file); 'flow:column' (command line); or None
+    for the first figure."""
+    if target is None:
+        return figure_names[0] if figure_names else None
+    if isinstance(target, (list, tuple)):
+        return tuple(target)
+    if target not in figure_names and ":" in target:
+        flow, column = target.rsplit(":", 1)
+        if column in COLUMNS:
+            return (flow, column)
+    return target
+
+
+def build_report(case, mc, fo, target, q) -> Report:
+    flows = _flow_table(mc, fo, q)
+    figs = mc.figure_table(q, first_order=fo)
+    tables = {"flow_percentiles": flows, "figure_percentiles": figs,
+              "inputs": mc.input_table(),
+              "figure_draws": pd.DataFrame(mc.figures, columns=mc.figure_names)}
+    sens = None
+    if target is not None:
+        sens = mc.sensitivity(target, first_order=fo)
+        tables["sensitivity"] = sens
+    summary = {"draws": mc.n, "seed": mc.seed, "seconds": mc.seconds,
+               "seconds_per_draw": mc.seconds / mc.n, "inputs": len(mc.inputs),
+               "target": list(target) if isinstance(target, tuple) else target,
+               "figures": {name: row.dropna().to_dict() for name, row in
+                           figs.drop(columns="unit").iterrows()},
+               "clipped": mc.clipped, "notes": mc.notes}
+    if sens is not None:
+        summary["sensitivity"] = sens["first_order_share"].dropna().to_dict()
+    text = [f"{mc.n} draws of {len(mc.inputs)} uncertain inputs (seed {mc.seed}) in "
+            f"{mc.seconds:.2f} s ({1000 * mc.seconds / mc.n:.2f} ms per draw)"]
+    if target is not None and sens is not None:
+        t = mc.sample(target)
+        lo, hi = np.percentile(t, [q[0], q[-1]])
+        top = sens.index[0]
+        text.append(f"{_name(target)}: mean {t.mean():,.6g}, sd {t.std(ddof=1):,.4g} "
+                    f"(first order {_fo_sd(fo, target):,.4g}); p{q[0]:g}-p{q[-1]:g} "
+                    f"{lo:,.6g} to {hi:,.6g}; largest contribution: {top} "
+                    f"({100 * sens.iloc[0]['first_order_share']:.1f} % of the first-order "
+                    f"variance)")
+    text += [f"note: {n}" for n in mc.notes]
+    if mc.clipped:
+        text.append("draws clipped to the inputs' domain: "
+                    + ", ".join(f"{k} {v}" for k, v in mc.clipped.items()))
+    report = Report("uncertainty", title=f"{case.name}: uncertainty", tables=tables,
+                    figures={"uncertainty": summary}, summary="\n".join(text))
+    report.sections = _sections(mc, fo, target, sens, figs, flows, q, "\n\n".join(text))
+    return report
+
+
+def _flow_table(mc, fo, q) -> pd.DataFrame:
+    """MonteCarlo.flow_table with the first-order sd of each row beside it."""
+    parts = {}
+    for col in mc.samples:
+        frame = mc.percentiles(col, q)
+        frame["first_order_sd"] = fo.sd(col)
+        parts[col] = frame
+    return pd.concat(parts, names=["column", "id"]).swaplevel().sort_index(
+        level=0, sort_remaining=False)
+
+
+def _sections(mc, fo, target, sens, figs, flows, q, text) -> list:
+    sections = []
+    if target is not None:
+        t = mc.sample(target)
+        lo, hi = np.percentile(t, [q[0], q[-1]])
+        sections.append(figures_section("Uncertainty of " + _name(target), [
+            {"name": "mean", "value": float(t.mean()), "unit": ""},
+            {"name": "standard deviation (Monte Carlo)", "value": float(t.std(ddof=1)), "unit": ""},
+            {"name": "standard deviation (first order)", "value": _fo_sd(fo, target), "unit": ""},
+            {"name": f"p{q[0]:g} .. p{q[-1]:g}", "value": f"{lo:,.6g} .. {hi:,.6g}", "unit": ""}]))
+    sections.append(text_section("Uncertainty summary", text))
+    if target is not None:
+        sections.append(_histogram(t, _name(target)))
+    if sens is not None:
+        sections.append(_contributions(sens, _name(target)))
+        sections.append(table_section(
+            "Sensitivity of " + _name(target), sens,
+            note="first_order_share: (df/dx)^2 Var(x) / Var(f) at the inputs' means; r2: "
+                 "squared correlation of input and figure over the draws (for a linear "
+                 "model the same share)."))
+    if len(figs):
+        sections.append(table_section("Headline figures: percentiles", figs,
+                                      note=f"{mc.n} draws; first_order_sd = sqrt(J S J')."))
+    sections.append(table_section("Uncertain inputs", mc.input_table()))
+    sections.append(table_section(
+        "Flows: percentiles", flows.head(PAGE_ROWS),
+        note=f"First {min(PAGE_ROWS, len(flows))} of {len(flows)} rows; all of them are in "
+             f"flow_percentiles.csv."))
+    return sections
+
+
+def _histogram(t, name):
+    import plotly.graph_objects as go
+    fig = go.Figure(go.Histogram(x=t, nbinsx=50, marker_color="#2c7fb8"))
+    fig.update_layout(xaxis_title=name, yaxis_title="draws", height=320,
+                      margin={"l": 10, "r": 10, "t": 30, "b": 40})
+    return figure_section(f"Distribution of {name}", fig)
+
+
+def _contributions(sens, name):
+    import plotly.graph_objects as go
+    s = sens["first_order_share"].fillna(0.0).iloc[::-1]
+    fig = go.Figure(go.Bar(x=100 * s.to_numpy(), y=list(s.index), orientation="h",
+                           marker_color="#2c7fb8",
+                           hovertemplate="%{y}: %{x:.2f} %<extra></extra>"))
+    fig.update_layout(xaxis_title="share of the first-order variance (%)",
+                      height=max(250, 28 * len(s) + 80),
+                      margin={"l": 10, "r": 10, "t": 30, "b": 40})
+    return figure_section(f"Contributions to the variance of {name}", fig)
+
+
+def _name(target) -> str:
+    return target if isinstance(target, str) else f"{target[0]} {target[1]}"
+
+
+def _fo_sd(fo, target) -> float:
+    part = fo.contributions(target)["first_order_variance"]
+    return float(np.sqrt(part.sum()))
+
+
+plugin = UncertaintyPlugin()
