@@ -32,8 +32,8 @@ import scipy.sparse as sp
 
 METHODS = ("flowgraph", "splu", "bw2calc", "neumann")
 TIMEOUT = 900
-#: a comparator slower than this at one size is not run at the next
-SLOW = 60.0
+#: a comparator slower than this (s) at one size is not run at the next
+SLOW = 30.0
 
 
 # -- generators ----------------------------------------------------------------------------

@@ -159,3 +159,18 @@ def test_factorisation_reused_when_only_known_values_change(chain):
     keys_after = balance_keys()
     assert keys_before == keys_after          # same matrix: the factorisation was reused
     assert q(r2, "prod") == pytest.approx(2 * q(r1, "prod"))
+
+
+def test_constant_incidence_reproduces_the_right_hand_side():
+    """r = r_stock - N g, the rule re-solvers (Monte Carlo) rely on, on a network with loops,
+    stock, recipes and nodes whose balance rows hold their inflow column."""
+    from flowgraph.model.compiled import compile_network
+    from flowgraph.solvers.balance import constant_incidence, reduce_system
+    net = fg.load(__import__("pathlib").Path(__file__).parent.parent / "cases" / "demo")
+    net.set_node("wwtp", kind="storage", stock={"mass": 12.0})
+    c = compile_network(net)
+    red = reduce_system(c)
+    stock = np.zeros(red.R.shape[0])
+    bal = red.row_kind == 1
+    stock[bal] = c.stock[red.row_node[bal], red.row_layer[bal]]
+    assert np.allclose(red.r, stock - constant_incidence(c, red) @ red.g)

@@ -70,6 +70,19 @@ def test_loop_with_no_exit_names_its_nodes():
     assert set(exc.value.nodes) == {"p", "q"}
 
 
+@pytest.mark.parametrize("shares", [(0.3, 0.7), (0.1, 0.2, 0.7), (1 / 3, 1 / 3, 1 / 3)])
+def test_loop_whose_shares_sum_to_one_in_rounding_is_singular(shares):
+    """Shares that sum to 1 only up to rounding: the loop has no exit all the same."""
+    net = base()
+    net.add_node("q")
+    net.add_flow("s", "p", "m", quantity=10)
+    net.add_flow("p", "q", "m", share=1.0, id="pq")
+    for i, sh in enumerate(shares):
+        net.add_flow("q", "p", "m", share=sh, id=f"qp{i}")
+    with pytest.raises(fg.SingularError, match="closed loop with no exit"):
+        net.solve()
+
+
 def test_undetermined_flow_is_named():
     net = base()
     net.add_flow("s", "p", "m", id="in1")          # nothing fixes it

@@ -7,7 +7,7 @@ to a number per flow unit, so solvers never touch pint or per-flow Python code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 
 import numpy as np
@@ -136,6 +136,35 @@ class Compiled:
     def allocation_share(self) -> np.ndarray:
         return self.network.flow_frame()["allocation_share"].to_numpy(float)
 
+    def replaced(self, **arrays) -> Compiled:
+        """A copy with some arrays replaced (a what-if draw; this one is not changed): the
+        per-flow views value, share and ratio go into `param`; price, tce and co2 override
+        the per-pair tables; any field (node_costs, node_co2, ...) is replaced as it is."""
+        own = {f.name for f in fields(self)}
+        changes = {k: v for k, v in arrays.items() if k in own}
+        param = None
+        for name, code in (("value", KNOWN), ("share", SHARE), ("ratio", PER)):
+            if name in arrays:
+                param = self.param.copy() if param is None else param
+                sel = self.spec == code
+                param[sel] = np.asarray(arrays[name])[sel]
+        if param is not None:
+            changes["param"] = param
+        unknown = set(arrays) - own - {"value", "share", "ratio", "price", "tce", "co2"}
+        if unknown:
+            raise KeyError(f"Compiled has no array {sorted(unknown)}")
+        new = replace(self, **changes)
+        for name in ("price", "tce", "co2"):
+            if name in arrays:
+                new.__dict__[name] = np.asarray(arrays[name], dtype=float)
+        return new
+
+    def factor(self, name: str, idx) -> np.ndarray:
+        """Per-unit tce or co2 of the flows `idx`, honouring per-flow overrides (replaced)."""
+        if name in self.__dict__:
+            return self.__dict__[name][idx]
+        return getattr(self, f"pair_{name}")[self.pair[idx]]
+
     def weight(self, layer: int, idx=None) -> np.ndarray:
         """Layer weight of the flows `idx` (all flows if None) without expanding W."""
         return self.pair_W[self.pair if idx is None else self.pair[idx], layer]
@@ -176,6 +205,13 @@ class Compiled:
 
     def layer_index(self, name: str) -> int:
         return self.layers.index(name)
+
+    def origin_of_flow(self, i: int) -> str | None:
+        """The file:line flow i came from, or None (built in code or from bulk tables)."""
+        return None if self.flow_origin is None else self.flow_origin[i]
+
+    def origin_of_node(self, n: int) -> str | None:
+        return None if self.node_origin is None else self.node_origin[n]
 
     def where_flow(self, i: int) -> str:
         origin = None if self.flow_origin is None else self.flow_origin[i]

@@ -65,6 +65,34 @@ class Reduced:
         return x
 
 
+def constant_incidence(c: Compiled, red: Reduced) -> sp.csr_matrix:
+    """N (rows x flows) with r = r_stock - N g: how each flow's constant part enters the
+    reduced rows, by the rules of reduce_system: -w on the node-inflow row of its head; +w
+    on its head's balance row unless that node's inflow is a column (then the balance row
+    holds T instead); -w on its tail's balance row. For re-solving with new known values."""
+    L = len(c.layers)
+    inc_f, inc_l, w = c.incidence
+    n_rows = red.R.shape[0]
+    keys = red.row_node.astype(np.int64) * L + red.row_layer
+    t_row = np.full(c.n_nodes * L, -1, dtype=np.int64)
+    b_row = np.full(c.n_nodes * L, -1, dtype=np.int64)
+    t_row[keys[red.row_kind == 0]] = np.flatnonzero(red.row_kind == 0)
+    b_row[keys[red.row_kind == 1]] = np.flatnonzero(red.row_kind == 1)
+    head = c.head[inc_f].astype(np.int64) * L + inc_l
+    tail = c.tail[inc_f].astype(np.int64) * L + inc_l
+    has_t = t_row >= 0
+    rows, cols, vals = [], [], []
+    for row_of, key, sign, keep in ((t_row, head, -1.0, None), (b_row, head, 1.0, ~has_t[head]),
+                                    (b_row, tail, -1.0, None)):
+        r = row_of[key]
+        on = (r >= 0) if keep is None else (r >= 0) & keep
+        rows.append(r[on])
+        cols.append(inc_f[on])
+        vals.append(sign * w[on])
+    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                         shape=(n_rows, c.n_flows))
+
+
 def _pop_concat(parts: list) -> np.ndarray:
     """Concatenate and empty the list, so that the pieces are freed as soon as copied."""
     out = np.concatenate(parts)
@@ -294,6 +322,22 @@ def _fingerprint(A) -> tuple:
                                     for a in (A.indptr, A.indices, A.data))
 
 
+#: a solution this many times larger than the data: a loop passing on essentially all it receives
+MAX_AMPLIFICATION = 1e12
+
+
+def _check_amplification(c, red, y, b, cols) -> None:
+    """A verified solution can still be meaningless: a loop that passes on all but 1e-15 of
+    what it receives is singular in all but rounding, and its 'solution' is rounding noise
+    blown up. Name the unknowns that grew beyond MAX_AMPLIFICATION times the data."""
+    scale = np.max(np.abs(b), initial=0.0)
+    if scale == 0:
+        return
+    big = np.flatnonzero(np.abs(y) > MAX_AMPLIFICATION * scale)
+    if len(big):
+        raise _singular(c, red, cols[big])
+
+
 def _solve_verified(c, red, A, b, cols, solver=None):
     """Solve A y = b by the block solver (a cached one if given), verify the residual, and if
     it fails refactorise: fresh, then with pivoting everywhere; name the singular blocks when
@@ -308,6 +352,7 @@ def _solve_verified(c, red, A, b, cols, solver=None):
             raise _singular(c, red, cols[exc.columns]) from None
         bad = _verify(A, y, b)
         if bad is None:
+            _check_amplification(c, red, y, b, cols)
             return y, solver
     blocks = solver.diagnose(A)
     if blocks:

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 
 from ..errors import BalanceError, InconsistentError
 from ..model.compiled import KNOWN, Compiled
-from .balance import Balance, reduce_system, resolve_recipes, solve_balance
+from .balance import Balance, constant_incidence, reduce_system, resolve_recipes, solve_balance
 from .elimination import solves
 from .inputs import MATRIX_ARRAYS, VALUE_ARRAYS, Bound, apply
 from .propagate import ATTRIBUTES, COST_ATTRIBUTES, propagate
@@ -53,14 +53,15 @@ class Batch:
         self.rows = st.col_match[self.cols]
         self.surplus = bal.surplus_rows
         self.A = red.R[self.rows][:, self.cols].tocsr()
-        self.solver = bal.solver if bal.solver is not None else (
-            BlockSolver(self.A) if len(self.cols) else None)
+        # the whole matched square system (the balance solver factorised only the core left
+        # after peeling singletons; here the peeled rows ride along as 1x1 blocks)
+        self.solver = BlockSolver(self.A) if len(self.cols) else None
         # known quantities enter r and x = G z + g linearly: dg = Gq dv, dr = -E dv
         q = [j for j, b in enumerate(bound) if b.array == "value"]
         self.q_inputs = np.array(q, dtype=np.int64)
         root, mult = resolve_recipes(c)
         self.Gq = _recipe_columns(c, root, mult, [int(bound[j].index[0]) for j in q])
-        self.E = (_incidence(c, red) @ self.Gq).tocsr()
+        self.E = (constant_incidence(c, red) @ self.Gq).tocsr()
         self.q_nominal = np.array([c.value[bound[j].index[0]] for j in q])
         self.value_idx = [j for j, b in enumerate(bound) if b.array in VALUE_ARRAYS]
         self.prop_cache: dict = {}
@@ -184,32 +185,6 @@ def _recipe_columns(c: Compiled, root, mult, flows: list[int]) -> sp.csr_matrix:
     j = pos[root]
     sel = np.flatnonzero((j >= 0) & (c.spec[root] == KNOWN))
     return sp.csr_matrix((mult[sel], (sel, j[sel])), shape=(c.n_flows, len(flows)))
-
-
-def _incidence(c: Compiled, red) -> sp.csr_matrix:
-    """N with r = r_stock - N g: how each flow's constant part enters the reduced rows (the
-    rule of balance.reduce_system: -w on the node-inflow row of its head, +w on its head's
-    balance row, -w on its tail's balance row)."""
-    L = len(c.layers)
-    inc_f, inc_l = np.nonzero(c.W)
-    w = c.W[inc_f, inc_l]
-    n_rows = red.R.shape[0]
-    keys = red.row_node * L + red.row_layer
-    t_row = np.full(c.n_nodes * L, -1, dtype=np.int64)
-    b_row = np.full(c.n_nodes * L, -1, dtype=np.int64)
-    t_row[keys[red.row_kind == 0]] = np.flatnonzero(red.row_kind == 0)
-    b_row[keys[red.row_kind == 1]] = np.flatnonzero(red.row_kind == 1)
-    head = c.head[inc_f] * L + inc_l
-    tail = c.tail[inc_f] * L + inc_l
-    rows, cols, vals = [], [], []
-    for row_of, key, sign in ((t_row, head, -1.0), (b_row, head, 1.0), (b_row, tail, -1.0)):
-        r = row_of[key]
-        on = r >= 0
-        rows.append(r[on])
-        cols.append(inc_f[on])
-        vals.append(sign * w[on])
-    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                         shape=(n_rows, c.n_flows))
 
 
 def _values(bound, v) -> str:

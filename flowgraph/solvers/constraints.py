@@ -278,7 +278,7 @@ def _classify(c: Compiled):
             raise ModelError(f"flow '{c.flow_ids[i]}'{c.where_flow(i)} has {what} "
                              f"{values[i]:g} but no {'quantity' if spec == KNOWN else 'share'}: "
                              f"{what} is the standard uncertainty of {needs}",
-                             flows=list(c.flow_ids[bad]), origin=c.flow_origin[i])
+                             flows=list(c.flow_ids[bad]), origin=c.origin_of_flow(i))
     status = np.full(c.n_flows, UNKNOWN, dtype=np.int8)
     status[c.spec == KNOWN] = EXACT
     status[(c.spec == KNOWN) & (sigma > 0)] = MEASURED

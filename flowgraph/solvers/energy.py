@@ -206,7 +206,7 @@ def comprehensive_energy(result, product: str | None = None,
                     f"'{cname}' across the energy boundary but it has no standard-coal "
                     f"coefficient: give tce= or energy_content= on the carrier, or "
                     f"coefficients={{'{cname}': ...}}", flows=[c.flow_ids[first]],
-                    origin=c.flow_origin[first])
+                    origin=c.origin_of_flow(first))
             info.update(counted=False, coefficient=0.0, per_carrier=0.0, missing=True,
                         source="no coefficient: not counted")
         info.update(carrier_unit=car.unit, to_carrier=_ratio(car, uname, car.unit))

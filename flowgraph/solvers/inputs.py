@@ -10,7 +10,7 @@ file they are [[uncertainty.input]] records (see docs/methods/uncertainty.md).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -198,7 +198,7 @@ def apply(c: Compiled, bound: list[Bound], values: np.ndarray) -> Compiled:
             arr[b.index, b.column] = v * b.factor
         else:
             arr[b.index] = v * b.factor
-    return replace(c, **changed) if changed else c
+    return c.replaced(**changed) if changed else c
 
 
 def sigma_inputs(c: Compiled) -> list[Input]:
@@ -210,7 +210,7 @@ def sigma_inputs(c: Compiled) -> list[Input]:
         sd = frame[col].to_numpy(float)
         for i in np.flatnonzero((sd > 0) & (c.spec == spec)):
             out.append(Input("flow", c.flow_ids[i], attr, Normal(float(values[i]), float(sd[i])),
-                             origin=c.flow_origin[i] if isinstance(c.flow_origin[i], str) else None))
+                             origin=c.origin_of_flow(i) if isinstance(c.origin_of_flow(i), str) else None))
     return out
 
 

@@ -72,7 +72,7 @@ def default_origins(c: Compiled, x: np.ndarray) -> Origins:
                            np.full(len(purchase), ATTRIBUTES.index("tce")),
                            np.full(len(purchase), ATTRIBUTES.index("co2"))])
     vals = np.concatenate([xp * np.nan_to_num(c.prices(purchase), nan=0.0),
-                           xp * c.pair_tce[pair], xp * c.pair_co2[pair]])
+                           xp * c.factor("tce", purchase), xp * c.factor("co2", purchase)])
     keep = vals != 0
     flow = sp.csc_matrix((vals[keep], (rows[keep], cols[keep])), shape=(c.n_flows, k))
     node = np.zeros((c.n_nodes, k))

@@ -28,6 +28,8 @@ HUGE_BLOCK = 2000
 #: runs of blocks no larger than this are solved by batched dense inverses of the blocks and
 #: one triangular solve, without SuperLU
 SMALL_BLOCK = 32
+#: a block whose condition number exceeds this is treated as singular
+MAX_CONDITION = 1e13
 #: relative residual an iterative solve must reach to be accepted
 ITER_RTOL = 1e-12
 ACCEPT_RTOL = 1e-10
@@ -309,7 +311,9 @@ class _BlockTriangular:
             stack[k, r_in[sel] - first, c_in[sel] - first] = v_in[sel]
             try:
                 inv = np.linalg.inv(stack)
-                ok = np.all(np.isfinite(inv.reshape(len(blocks), -1)), axis=1)
+                # 1-norm condition: a block with cond > 1e13 is singular for our purposes
+                cond = np.abs(stack).sum(axis=1).max(axis=1) * np.abs(inv).sum(axis=1).max(axis=1)
+                ok = np.isfinite(cond) & (cond < MAX_CONDITION)
             except np.linalg.LinAlgError:
                 ok = np.linalg.matrix_rank(stack) == size
                 inv = np.zeros_like(stack)

@@ -223,7 +223,7 @@ def discharge_fee(result, flow: str, standards: dict | None = None, **options) -
         raise ModelError(f"wastewater fee: flow '{flow}' is in '{unit}', not a mass or volume",
                          flows=[flow])
     c = result.compiled
-    origin = c.flow_origin[c.flow_ids.get_loc(flow)]
+    origin = c.origin_of_flow(c.flow_ids.get_loc(flow))
     origin = origin if isinstance(origin, str) else None
     conc = flow_concentrations(result.network, flow)
     if not conc:
