@@ -224,11 +224,11 @@ def work_flowgraph(family, data) -> dict:
     T_full = np.bincount(c.head, weights=mass, minlength=c.n_nodes)[:n]
     A = sp.identity(n, format="csr") - M
     resid = float(np.linalg.norm(A @ T_full - cc) / np.linalg.norm(cc))
-    segs = bal.solver.stats.segments if bal.solver else []
+    segs = bal.stats.segments if bal.stats else []
     return {"flows": c.n_flows, "construct": construct, "storage_mb": storage,
             "assemble": assemble, "solve": balance, "propagate": prop,
             "attributes": len(vals.names), "memory_mb": memory, "residual": resid,
-            "blocks": bal.solver.stats.summary() if bal.solver else "",
+            "blocks": bal.stats.summary() if bal.stats else "",
             "iterations": sum(s["iterations"] for s in segs)}
 
 

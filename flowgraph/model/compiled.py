@@ -179,10 +179,16 @@ class Compiled:
         out[pos >= 0] = fv[pos[pos >= 0]]
         return out
 
-    @cached_property
+    @property
     def incidence(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(flow index, layer index, weight) of every flow's membership of a layer."""
-        parts_f, parts_l, parts_w = [], [], []
+        """(flow index, layer index, weight) of every flow's membership of a layer; the
+        indices are kept, the weights looked up in the pair table on each call."""
+        inc_f, inc_l = self._incidence_index
+        return inc_f, inc_l, self.pair_W[self.pair[inc_f], inc_l]
+
+    @cached_property
+    def _incidence_index(self) -> tuple[np.ndarray, np.ndarray]:
+        parts_f, parts_l = [], []
         for lay in range(len(self.layers)):
             col = self.pair_W[:, lay]
             if not col.any():
@@ -190,10 +196,9 @@ class Compiled:
             f = np.flatnonzero(col[self.pair] != 0).astype(_index_type(self.n_flows))
             parts_f.append(f)
             parts_l.append(np.full(len(f), lay, dtype=np.int16))
-            parts_w.append(col[self.pair[f]])
         if not parts_f:
-            return np.zeros(0, np.int64), np.zeros(0, np.int16), np.zeros(0)
-        return np.concatenate(parts_f), np.concatenate(parts_l), np.concatenate(parts_w)
+            return np.zeros(0, np.int64), np.zeros(0, np.int16)
+        return np.concatenate(parts_f), np.concatenate(parts_l)
 
     @property
     def n_nodes(self) -> int:

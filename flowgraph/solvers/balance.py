@@ -228,10 +228,11 @@ class Balance:
     z: np.ndarray
     reduced: Reduced
     structure: Structure
-    solver: BlockSolver | None
+    solver: BlockSolver | None          # kept when a cache was given (for reuse), else None
     surplus_residual: np.ndarray        # residual of each surplus (unmatched) row
     surplus_rows: np.ndarray
     timings: dict = field(default_factory=dict)
+    stats: object = None                # the block solver's SolveStats
 
 
 def solve_balance(c: Compiled, *, cache: dict | None = None, rtol: float = CONSISTENCY_RTOL,
@@ -272,9 +273,10 @@ def solve_balance(c: Compiled, *, cache: dict | None = None, rtol: float = CONSI
     surplus = np.flatnonzero((st.row_match < 0) & ~st.under_rows)
     resid = R[surplus] @ np.nan_to_num(z, nan=0.0) - red.r[surplus] if len(surplus) \
         else np.zeros(0)
-    bal = Balance(x, z, red, st, solver, resid, surplus,
+    stats = solver.stats if solver is not None else None
+    bal = Balance(x, z, red, st, solver if cache is not None else None, resid, surplus,
                   {"assemble": t1 - t0, "structure": t2 - t1, "solve": t3 - t2,
-                   "peeled": peel.n_peeled})
+                   "peeled": peel.n_peeled}, stats)
     if strict and len(surplus):
         table = residual_table(c, x)
         scale = _row_scale(c, red, x, surplus)
@@ -296,8 +298,9 @@ def lift_structure(st: Structure, peel, m: int, n: int) -> Structure:
     if not peel.n_peeled:
         return st
     rr, cc = peel.core_rows, peel.core_cols
-    row_match = np.full(m, -1, dtype=np.int64)
-    col_match = np.full(n, -1, dtype=np.int64)
+    itype = np.int32 if max(m, n) < 2**31 - 1 else np.int64
+    row_match = np.full(m, -1, dtype=itype)
+    col_match = np.full(n, -1, dtype=itype)
     ok = st.row_match >= 0
     row_match[rr[ok]] = cc[st.row_match[ok]]
     col_match[cc[st.col_match >= 0]] = rr[st.col_match[st.col_match >= 0]]

@@ -170,12 +170,13 @@ def propagate(c: Compiled, x: np.ndarray, origins: Origins | None = None, *,
     node_in = A + negative
     node_out = np.empty((n, k))
     for j in range(k):
-        col = key * A[c.tail, j]
+        col = flow[:, j]                    # a contiguous column of the result: no temporaries
+        np.take(A[:, j], c.tail, out=col)
+        col *= key
         if has_negative[j]:
             col += neg_key * negative[c.tail, j]
         r, v = _column(inj, j)
         col[r] += v
-        flow[:, j] = col
         node_in[:, j] += np.bincount(c.tail[r], weights=v, minlength=n)
         node_out[:, j] = np.bincount(c.tail, weights=col, minlength=n)
     retained = node_in - node_out

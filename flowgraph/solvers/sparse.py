@@ -75,10 +75,10 @@ def structure(A: sp.csr_matrix) -> Structure:
     m, n = A.shape
     pattern = sp.csr_matrix((np.ones(A.nnz, dtype=np.int8), A.indices, A.indptr), shape=A.shape)
     if m and n and A.nnz:
-        row_match = np.asarray(_matching(pattern, perm_type="column"), dtype=np.int64)
+        row_match = np.asarray(_matching(pattern, perm_type="column"))
     else:
-        row_match = np.full(m, -1, dtype=np.int64)
-    col_match = np.full(n, -1, dtype=np.int64)
+        row_match = np.full(m, -1, dtype=np.int32)
+    col_match = np.full(n, -1, dtype=row_match.dtype)
     ok = row_match >= 0
     col_match[row_match[ok]] = np.flatnonzero(ok)
     under_rows, under_cols = _alternating(pattern.T.tocsr(), col_match, row_match, n, m)
