@@ -18,7 +18,7 @@ EPILOG = """examples:
   flowgraph run cases/demo --scenario "recover scrap"
   flowgraph check cases/demo                     balance residuals, under/over-determined
   flowgraph view cases/demo                      open the interactive graph in a browser
-  flowgraph <plugin> cases/CASE --out DIR        a plugin (see the list below)
+  flowgraph <plugin> cases/CASE --out DIR        a plugin (commands above; COMMAND --help)
 """
 
 

@@ -197,8 +197,10 @@ class SolveStats:
         kinds = {}
         for s in self.segments:
             kinds[s["method"]] = kinds.get(s["method"], 0) + 1
+        what = {"blocks": "batched small-block", "lu": "sparse LU", "iterative": "iterative",
+                "triangular": "triangular"}
         return (f"{self.n} unknowns in {self.blocks} blocks (largest {self.largest_block}); "
-                + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items())))
+                "segments: " + ", ".join(f"{v} {what.get(k, k)}" for k, v in sorted(kinds.items())))
 
 
 class _Segment:
