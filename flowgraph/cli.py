@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .errors import FlowgraphError
+from .errors import FlowgraphError, InconsistentError, UnderdeterminedError
 
 EPILOG = """examples:
   flowgraph run cases/demo --out out/demo        solve, print figures, write tables
@@ -120,7 +120,13 @@ def cmd_run(args) -> int:
     net = _load(args.case)
     case = net.case
     t0 = time.perf_counter()
-    result = case.result(args.scenario)
+    try:
+        result = case.result(args.scenario)
+    except (UnderdeterminedError, InconsistentError) as exc:
+        if _measured(net):      # same error, same details; the message says what to run
+            exc.args = (f"{exc}\n(this case holds measured values with sigma: `flowgraph "
+                        f"reconcile {args.case}` adjusts them until the balances close)",)
+        raise
     elapsed = time.perf_counter() - t0
     report = run_case(case, args.scenario)
     c = result.compiled
@@ -143,6 +149,12 @@ def cmd_run(args) -> int:
     written = report.write(out)
     print(f"\nwrote {', '.join(p.name for p in written)} to {out}/")
     return 0
+
+
+def _measured(net) -> bool:
+    """Whether any flow carries a measurement uncertainty (sigma or share_sigma)."""
+    flows = net.flow_frame()
+    return any(col in flows and flows[col].notna().any() for col in ("sigma", "share_sigma"))
 
 
 def cmd_view(args) -> int:

@@ -50,3 +50,12 @@ def test_help_explains_every_command(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert "run" in out and "check" in out and "example" in out
+
+
+def test_run_on_measured_data_that_does_not_close_points_to_reconcile(tmp_path, capsys):
+    rec = str(Path(__file__).parent.parent / "cases" / "reconcile_demo")
+    assert main(["run", rec, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "'stack A'" in err and "case.toml:" in err           # the error itself, unchanged
+    assert f"flowgraph reconcile {rec}" in err                  # and what to run instead
+    assert not (tmp_path / "summary.json").exists()              # no partial result
