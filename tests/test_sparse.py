@@ -68,3 +68,35 @@ def test_structure_finds_under_and_over_determined_parts():
     assert set(np.flatnonzero(st.under_cols)) == {2, 3}
     assert set(np.flatnonzero(st.over_cols)) == {0, 1}
     assert len(st.unmatched_rows) == 1
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_small_blocks_of_every_size_match_a_dense_solve(seed):
+    """Blocks of 1, 2 (closed-form inverse) and 3..8 nodes (LAPACK), coupled downstream,
+    in shuffled order: the batched block solve equals numpy's dense solve."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 9, 60)
+    n = int(sizes.sum())
+    A = np.zeros((n, n))
+    start = 0
+    for s in sizes:                      # each block diagonally dominant, a loop if s > 1
+        blk = -rng.uniform(0, 0.9 / s, (s, s))
+        np.fill_diagonal(blk, rng.uniform(0.5, 2.0, s))
+        A[start:start + s, start:start + s] = blk
+        if start:                        # fed by an earlier block
+            A[start, rng.integers(0, start)] = -rng.uniform(0.1, 1.0)
+        start += s
+    p = rng.permutation(n)
+    A = A[p][:, p]
+    b = rng.uniform(1, 10, n)
+    x = BlockSolver(sp.csr_matrix(A)).solve(b)
+    assert np.allclose(x, np.linalg.solve(A, b), rtol=1e-12, atol=0)
+
+
+def test_singular_two_node_loop_is_named():
+    """A two-node loop that passes on everything it receives has no unique solution."""
+    A = sp.csr_matrix(np.array([[1.0, 0, 0, 0], [-0.5, 1.0, 0, 0],
+                                [0, -1.0, 1.0, -1.0], [0, 0, -1.0, 1.0]]))
+    with pytest.raises(SingularBlock) as exc:
+        BlockSolver(A).solve(np.ones(4))
+    assert set(exc.value.columns) == {2, 3}

@@ -299,39 +299,42 @@ class _BlockTriangular:
         block_of = np.repeat(np.arange(len(sizes)), sizes)
         coo = D.tocoo()
         inside = block_of[coo.row] == block_of[coo.col]
-        rows, cols, vals, bad = [], [], [], []
         r_in, c_in, v_in = coo.row[inside], coo.col[inside], coo.data[inside]
         blk_in = block_of[r_in]
-        for size in np.unique(sizes):
-            blocks = np.flatnonzero(sizes == size)
-            pos = np.full(len(sizes), -1)
-            pos[blocks] = np.arange(len(blocks))
-            sel = sizes[blk_in] == size
-            k = pos[blk_in[sel]]
-            first = starts[blk_in[sel]]
+        # group blocks, and the entries inside them, by block size: one pass, then slices
+        size_list, counts = np.unique(sizes, return_counts=True)
+        small = sizes.astype(np.uint8 if sizes.max() < 256 else np.int64)   # radix sort
+        blk_order = np.argsort(small, kind="stable")
+        blk_bounds = np.concatenate([[0], np.cumsum(counts)])
+        rank = np.empty(len(sizes), dtype=np.int64)     # a block's place among its size
+        rank[blk_order] = np.arange(len(sizes)) - np.repeat(blk_bounds[:-1], counts)
+        ent_size = small[blk_in]
+        ent_order = np.argsort(ent_size, kind="stable")
+        ent_bounds = np.searchsorted(ent_size[ent_order], np.append(size_list, np.inf))
+        # Binv is block diagonal: its CSR arrays are written in place, row r holding the
+        # columns of its own block
+        row_len = sizes[block_of]
+        indptr = np.concatenate([[0], np.cumsum(row_len)])
+        data = np.empty(indptr[-1])
+        indices = np.empty(indptr[-1], dtype=np.int64)
+        bad = []
+        for i, size in enumerate(size_list):
+            blocks = blk_order[blk_bounds[i]:blk_bounds[i + 1]]
+            e = ent_order[ent_bounds[i]:ent_bounds[i + 1]]
+            first = starts[blk_in[e]]
             stack = np.zeros((len(blocks), size, size))
-            stack[k, r_in[sel] - first, c_in[sel] - first] = v_in[sel]
-            try:
-                inv = np.linalg.inv(stack)
-                # 1-norm condition: a block with cond > 1e13 is singular for our purposes
-                cond = np.abs(stack).sum(axis=1).max(axis=1) * np.abs(inv).sum(axis=1).max(axis=1)
-                ok = np.isfinite(cond) & (cond < MAX_CONDITION)
-            except np.linalg.LinAlgError:
-                ok = np.linalg.matrix_rank(stack) == size
-                inv = np.zeros_like(stack)
-                if ok.any():
-                    inv[ok] = np.linalg.inv(stack[ok])
+            stack[rank[blk_in[e]], r_in[e] - first, c_in[e] - first] = v_in[e]
+            inv, ok = _inverses(stack)
             for b in blocks[~ok]:
                 bad.append(np.arange(starts[b], starts[b + 1]))
             local = np.arange(size)
             base = starts[blocks][:, None, None]
-            rows.append(np.broadcast_to(base + local[None, :, None], inv.shape).ravel())
-            cols.append(np.broadcast_to(base + local[None, None, :], inv.shape).ravel())
-            vals.append(inv.ravel())
+            dest = indptr[base + local[None, :, None]] + local[None, None, :]
+            data[dest.ravel()] = inv.ravel()
+            indices[dest.ravel()] = np.broadcast_to(base + local[None, None, :], inv.shape).ravel()
         if bad:
             raise SingularBlock(columns[np.concatenate(bad)])
-        self.Binv = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows),
-                                                          np.concatenate(cols))), shape=(n, n))
+        self.Binv = sp.csr_matrix((data, indices, indptr), shape=(n, n))
         E = sp.csr_matrix((coo.data[~inside], (coo.row[~inside], coo.col[~inside])), shape=(n, n))
         self.L = (sp.identity(n, format="csr") + E @ self.Binv).tocsr()
         self.L.sort_indices()
@@ -339,6 +342,39 @@ class _BlockTriangular:
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         y = spla.spsolve_triangular(self.L, rhs, lower=True, unit_diagonal=True)
         return self.Binv @ y
+
+
+def _inverses(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inverses of a stack of square blocks, and which are usable: a block whose 1-norm
+    condition exceeds MAX_CONDITION is singular for our purposes (its inverse is then 0)."""
+    if stack.shape[1] == 1:                     # most blocks of a plant: no LAPACK call
+        d = stack[:, 0, 0]
+        ok = d != 0
+        inv = np.zeros_like(stack)
+        inv[ok, 0, 0] = 1.0 / d[ok]
+        return inv, ok
+    if stack.shape[1] == 2:                     # a two-node loop: the closed form
+        a, b, c, d = stack[:, 0, 0], stack[:, 0, 1], stack[:, 1, 0], stack[:, 1, 1]
+        det = a * d - b * c
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv = np.stack([np.stack([d, -b], axis=1), np.stack([-c, a], axis=1)], axis=1) \
+                / det[:, None, None]
+    else:
+        try:
+            inv = np.linalg.inv(stack)
+        except np.linalg.LinAlgError:
+            inv = None
+    if inv is not None:
+        with np.errstate(invalid="ignore"):
+            cond = np.abs(stack).sum(axis=1).max(axis=1) * np.abs(inv).sum(axis=1).max(axis=1)
+        ok = np.isfinite(cond) & (cond < MAX_CONDITION)
+        inv[~ok] = 0.0
+        return inv, ok
+    ok = np.linalg.matrix_rank(stack) == stack.shape[1]
+    inv = np.zeros_like(stack)
+    if ok.any():
+        inv[ok] = np.linalg.inv(stack[ok])
+    return inv, ok
 
 
 def _lu(D, natural: bool, columns):
