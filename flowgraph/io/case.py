@@ -9,17 +9,11 @@ remembers the file and line it came from, so errors can point at it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
 import tomli_w
 
 from ..errors import CaseFileError, FlowgraphError, ModelError
@@ -28,6 +22,7 @@ from ..model.scenario import Scenario
 from ..model.schema import COST_CATEGORIES
 from ..model.tables import is_missing
 from .frames import format_list, format_mapping, network_from_frames
+from .toml import header_lines, read_toml
 
 #: top-level tables the core reads; all others belong to plugins
 CORE_KEYS = ("case", "tables", "carrier", "node", "flow", "scenario", "figure")
@@ -120,12 +115,8 @@ def load_case(path) -> Network:
     """Load a case folder or case.toml; returns the Network, with `.case` the whole Case."""
     file = case_file(path)
     folder = file.parent
-    text = file.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise CaseFileError(f"{file}: not valid TOML: {exc}", origin=str(file)) from None
-    lines = _header_lines(text)
+    data, text = read_toml(file)
+    lines = header_lines(text)
 
     def origin(kind, k):
         ln = lines.get(kind, [])
@@ -182,16 +173,6 @@ def load_case(path) -> Network:
     sections = {k: v for k, v in data.items() if k not in CORE_KEYS}
     Case(net, scenarios, figures, sections, folder)
     return net
-
-
-def _header_lines(text: str) -> dict:
-    """Line numbers of each [[name]] header, in order, by name."""
-    out: dict = {}
-    for i, line in enumerate(text.splitlines(), 1):
-        m = re.match(r"\s*\[\[\s*([A-Za-z_.]+)\s*\]\]", line)
-        if m:
-            out.setdefault(m.group(1), []).append(i)
-    return out
 
 
 def _table(data, key, file) -> dict:

@@ -24,12 +24,8 @@ from importlib import resources
 
 import pandas as pd
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
-
 from ..errors import ModelError
+from ..io.toml import shipped_toml
 
 
 @dataclass
@@ -57,11 +53,9 @@ def schedule() -> pd.DataFrame:
     return frame
 
 
-@cache
 def fee_rules() -> dict:
     """Rate per equivalent, number of pollutants charged, over-standard factor, source."""
-    path = resources.files("flowgraph") / "data" / "discharge_fee.toml"
-    return tomllib.loads(path.read_text(encoding="utf-8"))["wastewater"]
+    return shipped_toml("discharge_fee.toml")["wastewater"]
 
 
 @cache

@@ -8,7 +8,6 @@ says met / not met / not applicable with the flows or nodes that show it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -18,12 +17,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
-
 from ...errors import CaseFileError, name_list
+from ...io.toml import header_lines, read_toml
 from ...model.schema import NEGATIVE_ROLES
 
 MET, NOT_MET, NA = "met", "not met", "not applicable"
@@ -243,13 +238,8 @@ def load_rules(name_or_path="pvc", folder=None) -> tuple[dict, list[Rule]]:
     path = checklist_path(name_or_path, folder)
     if not path.exists():
         raise CaseFileError(f"{path}: checklist does not exist", origin=str(path))
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise CaseFileError(f"{path}: not valid TOML: {exc}", origin=str(path)) from None
-    lines = [i for i, line in enumerate(text.splitlines(), 1)
-             if re.match(r"\s*\[\[\s*rule\s*\]\]", line)]
+    data, text = read_toml(path)
+    lines = header_lines(text).get("rule", [])
     rules, seen = [], set()
     for k, rec in enumerate(data.get("rule", [])):
         where = f"{path}:{lines[k]}" if k < len(lines) else str(path)

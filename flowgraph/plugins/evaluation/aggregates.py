@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -19,14 +17,10 @@ import pandas as pd
 from ...errors import ExpressionError, FlowgraphError
 from ...expr import Expression
 from ...figures import result_functions
+from ...io.toml import shipped_toml
 from ...model import units
 from ...model.schema import COST_CATEGORIES
 from .errors import EvaluationError
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
 
 
 @dataclass(frozen=True)
@@ -44,10 +38,8 @@ class Aggregate:
         return units.dimension(self.unit)
 
 
-@cache
 def _default_table() -> dict:
-    path = resources.files("flowgraph") / "data" / "evaluation_aggregates.toml"
-    return tomllib.loads(path.read_text(encoding="utf-8"))
+    return shipped_toml("evaluation_aggregates.toml")
 
 
 def default_aggregates() -> dict[str, Aggregate]:

@@ -13,18 +13,12 @@ the user accepts it: the judgements contradict each other too much to be weights
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 
 import numpy as np
 
+from ...io.toml import shipped_toml
 from .errors import EvaluationError, InconsistentJudgementError
 from .formula import number
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
 
 #: relative tolerance of a_ij * a_ji = 1 (judgements written as 0.333 for 1/3 pass)
 RECIPROCAL_RTOL = 0.01
@@ -54,10 +48,8 @@ class AHPResult:
                 "limit": self.limit, "consistent": self.consistent}
 
 
-@cache
 def _data() -> dict:
-    path = resources.files("flowgraph") / "data" / "ahp.toml"
-    return tomllib.loads(path.read_text(encoding="utf-8"))
+    return shipped_toml("ahp.toml")
 
 
 def random_index(n: int) -> float:

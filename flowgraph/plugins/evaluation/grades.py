@@ -12,19 +12,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
+from ...io.toml import read_toml, shipped_toml
 from .errors import EvaluationError
 from .formula import number
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
 
 
 @dataclass(frozen=True)
@@ -65,10 +59,8 @@ class GradeTable:
         return pd.DataFrame(rows).set_index("level")
 
 
-@cache
 def _shipped() -> dict:
-    path = resources.files("flowgraph") / "data" / "evaluation_grades.toml"
-    return tomllib.loads(path.read_text(encoding="utf-8"))
+    return shipped_toml("evaluation_grades.toml")
 
 
 def shipped_tables() -> list[str]:
@@ -86,10 +78,7 @@ def grade_table(spec, folder=None) -> GradeTable:
         return _parse(spec, _shipped()[spec], f"data/evaluation_grades.toml [{spec}]")
     path = Path(folder or ".") / spec
     if path.is_file():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise EvaluationError(f"{path}: not valid TOML: {exc}", origin=str(path)) from None
+        data, _ = read_toml(path, EvaluationError)
         if "level" not in data and len(data) == 1:
             data = next(iter(data.values()))
         return _parse(path.stem, data, str(path))

@@ -18,7 +18,6 @@ are given as they are (kind global), or are the product of local weights down th
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,15 +25,11 @@ from pathlib import Path
 import pandas as pd
 
 from ...errors import ExpressionError, UnitError
+from ...io.toml import header_lines, read_toml
 from ...model import units
 from .ahp import ahp_weights
 from .errors import EvaluationError
 from .formula import Formula, number
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
 
 DIRECTIONS = ("lower", "higher")
 WEIGHT_KINDS = ("global", "local", "ahp")
@@ -282,21 +277,8 @@ def load_index_system(spec, folder=None, origin: str | None = None) -> IndexSyst
     path = Path(folder or ".") / spec
     if not path.is_file():
         raise EvaluationError(f"index system file {path} does not exist", origin=origin)
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise EvaluationError(f"{path}: not valid TOML: {exc}", origin=str(path)) from None
-    return parse_index_system(data, origin=str(path), lines=_header_lines(text))
-
-
-def _header_lines(text: str) -> dict:
-    out: dict = {}
-    for i, line in enumerate(text.splitlines(), 1):
-        m = re.match(r"\s*\[\[?\s*([A-Za-z_.\-0-9]+)\s*\]\]?", line)
-        if m:
-            out.setdefault(m.group(1), []).append(i)
-    return out
+    data, text = read_toml(path, EvaluationError)
+    return parse_index_system(data, origin=str(path), lines=header_lines(text))
 
 
 def parse_index_system(data: Mapping, origin: str, lines: Mapping) -> IndexSystem:

@@ -7,17 +7,12 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
-
 from ...errors import CaseFileError, UnitError
+from ...io.toml import shipped_toml
 from ...model import units
 
 CATALOGUE_FILE = "symbiosis_substitutions.csv"
@@ -36,13 +31,6 @@ def _data_path(name: str):
     return resources.files("flowgraph") / "data" / name
 
 
-def _read_toml(path) -> dict:
-    try:
-        return tomllib.loads(Path(str(path)).read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise CaseFileError(f"{path}: not valid TOML: {exc}", origin=str(path)) from None
-
-
 def merge(base: dict, override: dict | None) -> dict:
     """`base` with `override` laid over it, tables merged key by key (copies, not views)."""
     out = copy.deepcopy(base)
@@ -57,13 +45,13 @@ def merge(base: dict, override: dict | None) -> dict:
 def parameters(override: dict | None = None) -> dict:
     """The plugin's parameters (distance, transport modes, GHG scopes, keystone rule), with a
     case's [symbiosis] values laid over the shipped defaults."""
-    return merge(_read_toml(_data_path(PARAMETERS_FILE)), override)
+    return merge(shipped_toml(PARAMETERS_FILE), override)
 
 
 def energy_data(override: dict | None = None) -> dict:
     """Fuels, technologies and prices of the vintage-stock model, with a case's
     [symbiosis.energy] values laid over the shipped defaults."""
-    return merge(_read_toml(_data_path(ENERGY_FILE)), override)
+    return merge(shipped_toml(ENERGY_FILE), override)
 
 
 def size_classes(path=None) -> pd.DataFrame:

@@ -1,0 +1,48 @@
+"""Reading TOML: case files, index systems, checklists and the shipped data tables.
+
+One place for the tomllib/tomli choice, the "not valid TOML" error that names the file, and
+the line numbers of table headers that let later errors name the line."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from ..errors import CaseFileError
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+_HEADER = re.compile(r"\s*\[\[?\s*([A-Za-z_.\-0-9]+)\s*\]\]?")
+
+
+def read_toml(path, error: type[Exception] = CaseFileError) -> tuple[dict, str]:
+    """The parsed tables and the text of the TOML file at `path`; invalid TOML raises
+    `error` (a FlowgraphError subclass) naming the file."""
+    text = Path(str(path)).read_text(encoding="utf-8")
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: not valid TOML: {exc}", origin=str(path)) from None
+
+
+@cache
+def shipped_toml(name: str) -> dict:
+    """A TOML file shipped in flowgraph/data/, parsed once per process (do not mutate)."""
+    path = resources.files("flowgraph") / "data" / name
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def header_lines(text: str) -> dict[str, list[int]]:
+    """Line numbers of each [name] and [[name]] header, in order, by name: the k-th
+    [[node]] of a file is at header_lines(text)["node"][k]."""
+    out: dict[str, list[int]] = {}
+    for i, line in enumerate(text.splitlines(), 1):
+        m = _HEADER.match(line)
+        if m:
+            out.setdefault(m.group(1), []).append(i)
+    return out
