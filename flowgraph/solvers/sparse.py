@@ -303,7 +303,7 @@ class _BlockTriangular:
         blk_in = block_of[r_in]
         # group blocks, and the entries inside them, by block size: one pass, then slices
         size_list, counts = np.unique(sizes, return_counts=True)
-        small = sizes.astype(np.uint8 if sizes.max() < 256 else np.int64)   # radix sort
+        small = sizes.astype(np.uint8)      # sizes <= SMALL_BLOCK < 256: numpy radix-sorts
         blk_order = np.argsort(small, kind="stable")
         blk_bounds = np.concatenate([[0], np.cumsum(counts)])
         rank = np.empty(len(sizes), dtype=np.int64)     # a block's place among its size
@@ -329,9 +329,9 @@ class _BlockTriangular:
                 bad.append(np.arange(starts[b], starts[b + 1]))
             local = np.arange(size)
             base = starts[blocks][:, None, None]
-            dest = indptr[base + local[None, :, None]] + local[None, None, :]
-            data[dest.ravel()] = inv.ravel()
-            indices[dest.ravel()] = np.broadcast_to(base + local[None, None, :], inv.shape).ravel()
+            dest = (indptr[base + local[None, :, None]] + local[None, None, :]).ravel()
+            data[dest] = inv.ravel()
+            indices[dest] = np.broadcast_to(base + local[None, None, :], inv.shape).ravel()
         if bad:
             raise SingularBlock(columns[np.concatenate(bad)])
         self.Binv = sp.csr_matrix((data, indices, indptr), shape=(n, n))
@@ -349,7 +349,7 @@ def _inverses(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     condition exceeds MAX_CONDITION is singular for our purposes (its inverse is then 0)."""
     if stack.shape[1] == 1:                     # most blocks of a plant: no LAPACK call
         d = stack[:, 0, 0]
-        ok = d != 0
+        ok = np.isfinite(d) & (d != 0)
         inv = np.zeros_like(stack)
         inv[ok, 0, 0] = 1.0 / d[ok]
         return inv, ok
