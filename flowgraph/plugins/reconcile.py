@@ -14,7 +14,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from ..plugins.report import Report
+from ..plugins.report import Report, jsonable, layered_options
 from ..views.page import figure_section, figures_section, table_section, text_section
 
 FLOW_COLUMNS = ["source", "target", "carrier", "unit", "status", "measured", "measured_sigma",
@@ -49,10 +49,7 @@ class ReconcilePlugin:
 
     def options(self, case, **given) -> dict:
         """Defaults, then the case's [reconcile] section, then what was given."""
-        opts = dict(DEFAULTS)
-        opts.update({k: v for k, v in case.section(self.section).items() if k in DEFAULTS})
-        opts.update({k: v for k, v in given.items() if k in DEFAULTS and v is not None})
-        return opts
+        return layered_options(DEFAULTS, case.section(self.section), given)
 
     def run(self, case, scenario: str | None = None, **given) -> Report:
         opts = self.options(case, **given)
@@ -86,7 +83,7 @@ def build_report(case, r, top: int = 10) -> Report:
                     tables={"reconciled_flows": flows, "tests": tests,
                             "adjustments": adjustments},
                     figures=figures, summary=r.summary(),
-                    files={"reconciliation.json": json.dumps(_plain(doc), indent=2,
+                    files={"reconciliation.json": json.dumps(jsonable(doc), indent=2,
                                                              ensure_ascii=False)})
     report.sections = _sections(r, flows, tests, adjustments)
     return report
@@ -141,19 +138,6 @@ def _chart(r, tests):
 def _records(frame: pd.DataFrame) -> list:
     out = frame.reset_index() if frame.index.name else frame
     return out.astype(object).where(out.notna(), None).to_dict("records")
-
-
-def _plain(value):
-    """JSON-ready: numpy scalars to Python, NaN and infinities to None."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
 
 
 plugin = ReconcilePlugin()

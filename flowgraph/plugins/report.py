@@ -55,6 +55,15 @@ class Report:
         return written
 
 
+def layered_options(defaults: dict, section: dict, given: dict) -> dict:
+    """A plugin's options: its defaults, then the case's section, then what the caller gave
+    (None means not given); keys the plugin does not know are ignored."""
+    opts = dict(defaults)
+    opts.update({k: v for k, v in section.items() if k in defaults})
+    opts.update({k: v for k, v in given.items() if k in defaults and v is not None})
+    return opts
+
+
 def jsonable(value):
     """JSON-ready: numpy scalars as Python numbers, NaN and infinities as null."""
     if isinstance(value, dict):

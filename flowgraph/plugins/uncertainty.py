@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError
-from ..plugins.report import Report
+from ..plugins.report import Report, layered_options
 from ..solvers.batch import COLUMNS
 from ..solvers.uncertainty import PERCENTILES, first_order, monte_carlo
 from ..views.page import figure_section, figures_section, table_section, text_section
@@ -47,10 +47,7 @@ class UncertaintyPlugin:
                             help="show a progress line on stderr")
 
     def options(self, case, **given) -> dict:
-        opts = dict(DEFAULTS)
-        opts.update({k: v for k, v in case.section(self.section).items() if k in DEFAULTS})
-        opts.update({k: v for k, v in given.items() if k in DEFAULTS and v is not None})
-        return opts
+        return layered_options(DEFAULTS, case.section(self.section), given)
 
     def run(self, case, scenario: str | None = None, progress=None, **given) -> Report:
         if scenario not in (None, "base"):
