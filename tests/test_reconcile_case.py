@@ -43,15 +43,18 @@ def by_optimiser(drop_wastewater=False):
             return v
         return np.insert(v, 6, v[6] + v[7])
 
-    def objective(v):
-        return np.sum((((v - Y0[keep]) / SY[keep])) ** 2)
+    y0, sy = Y0[keep], SY[keep]
 
-    res = optimize.minimize(objective, Y0[keep], method="SLSQP",
-                            constraints={"type": "eq",
-                                         "fun": lambda v: balances(full(v))[:3 - drop_wastewater]},
+    def scaled(u):        # in units of each measurement's sigma: SLSQP stays well conditioned
+        return y0 + sy * u
+
+    res = optimize.minimize(lambda u: np.sum(u ** 2), np.zeros(keep.sum()), method="SLSQP",
+                            jac=lambda u: 2 * u,
+                            constraints={"type": "eq", "fun": lambda u: balances(
+                                full(scaled(u)))[:3 - drop_wastewater] / 100},
                             options={"ftol": 1e-14, "maxiter": 500})
     assert res.success
-    return full(res.x), res.fun
+    return full(scaled(res.x)), res.fun
 
 
 @pytest.fixture(scope="module")
