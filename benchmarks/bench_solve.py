@@ -196,8 +196,8 @@ def _reorder(lca, T, n):
 
 
 def work_flowgraph(family, data) -> dict:
-    from flowgraph.model.compiled import compile_network
     from flowgraph.solvers.balance import reduce_system, solve_balance
+    from flowgraph.solvers.compiled import compile_network
     from flowgraph.solvers.propagate import propagate
     n = data[0]
     t0 = time.perf_counter()

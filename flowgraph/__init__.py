@@ -45,11 +45,11 @@ __all__ = [
 
 def load(path):
     """Load a case folder (or its case.toml) as a Case; `.network` is the Network."""
-    from .io.case import load_case
+    from .io.casefile import load_case
     return load_case(path)
 
 
 def save(obj, path):
     """Save a Network or Case as a case folder (case.toml plus CSV tables when large)."""
-    from .io.case import save_case
+    from .io.casefile import save_case
     return save_case(obj, path)

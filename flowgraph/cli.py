@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load(path):
-    from .io.case import load_case
+    from .io.casefile import load_case
     return load_case(path)
 
 
@@ -116,7 +116,7 @@ def _out_dir(args, *parts) -> Path:
 
 
 def cmd_run(args) -> int:
-    from .runner import run_case, totals
+    from .app.runner import run_case, totals
     net = _load(args.case)
     case = net.case
     t0 = time.perf_counter()

@@ -20,7 +20,7 @@ first-order propagation, sensitivity.
 
 from .solvers.distributions import Lognormal, Normal, Triangular, Uniform
 from .solvers.inputs import Input, carrier, flow, node
-from .solvers.uncertainty import (
+from .solvers.sampling import (
     PERCENTILES,
     FirstOrder,
     MonteCarlo,

@@ -164,8 +164,8 @@ def test_factorisation_reused_when_only_known_values_change(chain):
 def test_constant_incidence_reproduces_the_right_hand_side():
     """r = r_stock - N g, the rule re-solvers (Monte Carlo) rely on, on a network with loops,
     stock, recipes and nodes whose balance rows hold their inflow column."""
-    from flowgraph.model.compiled import compile_network
     from flowgraph.solvers.balance import constant_incidence, reduce_system
+    from flowgraph.solvers.compiled import compile_network
     net = fg.load(__import__("pathlib").Path(__file__).parent.parent / "cases" / "demo")
     net.set_node("wwtp", kind="storage", stock={"mass": 12.0})
     c = compile_network(net)

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 import flowgraph as fg
-from flowgraph.figures import evaluate_figures
-from flowgraph.io.case import save_case
+from flowgraph.app.figures import evaluate_figures
+from flowgraph.io.casefile import save_case
 
 DEMO = Path(__file__).parent.parent / "cases" / "demo"
 

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 import flowgraph as fg
+from flowgraph.app.figures import evaluate_figures
 from flowgraph.cli import main
-from flowgraph.figures import evaluate_figures
+from flowgraph.methods.conversions import purchases
+from flowgraph.methods.discharge_fee import discharge_fee
+from flowgraph.methods.energy_streams import emissions_split, energy_value_stream
 from flowgraph.solvers.conservation import assert_conserved
-from flowgraph.solvers.conversions import purchases
 from flowgraph.solvers.mfca import category_balance, loss_ranking
-from flowgraph.solvers.valuestream import emissions_split, energy_value_stream
-from flowgraph.solvers.wastewater import discharge_fee
 
 CASE = Path(__file__).parent.parent / "cases" / "iron_oxide_red"
 

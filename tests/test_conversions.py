@@ -3,7 +3,7 @@
 import pytest
 
 import flowgraph as fg
-from flowgraph.solvers.conversions import (
+from flowgraph.methods.conversions import (
     co2_ipcc,
     co2_per_unit,
     good_output,

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import flowgraph as fg
+from flowgraph.methods.comprehensive_energy import comprehensive_energy
 from flowgraph.solvers.conservation import assert_conserved
-from flowgraph.solvers.energy import comprehensive_energy
 
 
 def plant():

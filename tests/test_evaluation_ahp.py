@@ -7,7 +7,7 @@ import pytest
 
 from flowgraph import FlowgraphError
 from flowgraph.plugins.evaluation import InconsistentJudgementError, ahp_weights, load_index_system
-from flowgraph.plugins.evaluation.errors import EvaluationError
+from flowgraph.plugins.evaluation.exceptions import EvaluationError
 
 # Saaty's random index for n = 3 and 4 (Saaty 1980), typed here from the source
 RI3, RI4 = 0.58, 0.90

@@ -7,7 +7,7 @@ import pytest
 
 from flowgraph import ExpressionError
 from flowgraph.plugins.evaluation import Formula, load_index_system
-from flowgraph.plugins.evaluation.errors import EvaluationError
+from flowgraph.plugins.evaluation.exceptions import EvaluationError
 
 
 def test_arithmetic_over_names():

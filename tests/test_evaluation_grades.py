@@ -5,7 +5,7 @@ import math
 import pytest
 
 from flowgraph.plugins.evaluation import grade_table
-from flowgraph.plugins.evaluation.errors import EvaluationError
+from flowgraph.plugins.evaluation.exceptions import EvaluationError
 
 
 @pytest.mark.parametrize("p, level", [

@@ -8,7 +8,7 @@ import pytest
 import flowgraph as fg
 from flowgraph.cli import main
 from flowgraph.plugins.evaluation import evaluate, evaluate_case, load_config
-from flowgraph.plugins.evaluation.errors import EvaluationError
+from flowgraph.plugins.evaluation.exceptions import EvaluationError
 
 CASE = """
 [case]

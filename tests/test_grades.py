@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import flowgraph as fg
-from flowgraph.solvers.grades import FAILS, grade, grade_table
+from flowgraph.methods.energy_grades import FAILS, grade, grade_table
 
 # doc 003 table 1, calcium-carbide route, general-purpose resin: L1 185, L2 193, L3 270 kgce/t
 

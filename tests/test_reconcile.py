@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from scipy import optimize, stats
 
 import flowgraph as fg
-from flowgraph.model.compiled import SHARE, compile_network
 from flowgraph.solvers import elimination
+from flowgraph.solvers.compiled import SHARE, compile_network
 from flowgraph.solvers.conservation import assert_conserved
-from flowgraph.solvers.reconcile import ReconciliationError
+from flowgraph.solvers.reconciliation import ReconciliationError
 
 from .conftest import looped_networks
 

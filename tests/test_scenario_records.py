@@ -43,7 +43,7 @@ def test_case_file_with_add_flow_scenario_saves_and_loads(tmp_path):
     assert again.case.result("wastewater reuse").flows.at["reclaimed water", "quantity"] == \
         pytest.approx(0.03 * 299_600)
     # nothing is lost on the way: every figure of the case is the same after saving
-    from flowgraph.figures import evaluate_figures
+    from flowgraph.app.figures import evaluate_figures
     before = {f["name"]: f["value"] for f in evaluate_figures(net.case)}
     after = {f["name"]: f["value"] for f in evaluate_figures(again.case)}
     assert after == pytest.approx(before)

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 import flowgraph as fg
 from flowgraph import uncertainty as un
 from flowgraph.cli import main
-from flowgraph.model.compiled import KNOWN, compile_network
 from flowgraph.solvers.batch import Batch
+from flowgraph.solvers.compiled import KNOWN, compile_network
 from flowgraph.solvers.inputs import Input, bind
 
 from .conftest import looped_networks

@@ -5,13 +5,13 @@ import pytest
 from hypothesis import given, settings
 
 import flowgraph as fg
-from flowgraph.solvers import sparse
-from flowgraph.solvers.valuestream import (
+from flowgraph.methods.energy_streams import (
     emissions_split,
     energy_value_stream,
     layer_account,
     propagate_streams,
 )
+from flowgraph.solvers import sparse
 
 from .conftest import looped_networks
 

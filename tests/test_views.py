@@ -262,7 +262,7 @@ def test_sankey_page_and_errors(chain_result):
 # -- run report and CLI --------------------------------------------------------------------
 
 def test_run_report_has_graph_and_sankeys(demo):
-    from flowgraph.runner import run_case
+    from flowgraph.app.runner import run_case
     report = run_case(demo)
     titles = [s.title for s in report.sections]
     assert titles.index("Totals") < titles.index("Flow graph") < titles.index("Sankey: mass (t)")

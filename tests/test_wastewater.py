@@ -5,7 +5,12 @@ import math
 import pytest
 
 import flowgraph as fg
-from flowgraph.solvers.wastewater import ph_equivalent_value, pollutant_id, schedule, wastewater_fee
+from flowgraph.methods.discharge_fee import (
+    ph_equivalent_value,
+    pollutant_id,
+    schedule,
+    wastewater_fee,
+)
 
 
 def test_hand_example_with_over_standard_and_an_unrated_pollutant():

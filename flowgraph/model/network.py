@@ -259,8 +259,8 @@ class Network:
         """Adjust measured quantities (quantity with sigma) and transfer coefficients (share
         with share_sigma) within their uncertainties until the balances close (weighted least
         squares, as STAN does); returns a Reconciliation, a Result with sigma, adjustment and
-        tests per flow and the chi-square test. See flowgraph.solvers.reconcile."""
-        from ..solvers.reconcile import reconcile_network
+        tests per flow and the chi-square test. See flowgraph.solvers.reconciliation."""
+        from ..solvers.reconciliation import reconcile_network
         return reconcile_network(self, **options)
 
     def check(self, **options):
@@ -275,7 +275,7 @@ class Network:
         `flows` with source, target, carrier and quantity/share/per_flow+per_ratio/unit/...,
         `carriers` a DataFrame or list of records (name, kind, unit, factors). Vectorised:
         millions of flows are fine; checks run when the network is compiled."""
-        from ..io.frames import network_from_frames
+        from .bulk import network_from_frames
         return network_from_frames(cls, nodes, flows, carriers, name=name, period=period, **meta)
 
 

@@ -15,7 +15,7 @@ from functools import cache
 from importlib.metadata import entry_points
 
 from ..errors import PluginError
-from .report import Report
+from ..model.report import Report
 
 GROUP = "flowgraph.plugins"
 

@@ -14,7 +14,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from ..plugins.report import Report, jsonable, layered_options
+from ..model.report import Report, jsonable, layered_options
 from ..views.page import figure_section, figures_section, table_section, text_section
 
 FLOW_COLUMNS = ["source", "target", "carrier", "unit", "status", "measured", "measured_sigma",

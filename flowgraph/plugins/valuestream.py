@@ -26,17 +26,17 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import ExpressionError, FlowgraphError, ModelError
-from ..solvers import conversions
-from ..solvers.mfca import flow_cost_matrix, loss_ranking, margin
-from ..solvers.valuestream import (
+from ..methods import conversions
+from ..methods.discharge_fee import discharge_fee
+from ..methods.energy_streams import (
     PARTS,
     SYSTEM,
     emissions_split,
     energy_value_stream,
     layer_account,
 )
-from ..solvers.wastewater import discharge_fee
-from .report import Report
+from ..model.report import Report
+from ..solvers.mfca import flow_cost_matrix, loss_ranking, margin
 
 SECTION = "valuestream"
 

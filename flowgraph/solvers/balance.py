@@ -26,7 +26,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import InconsistentError, SingularError, UnderdeterminedError, name_list
-from ..model.compiled import FREE, KNOWN, PER, SHARE, Compiled
+from .compiled import FREE, KNOWN, PER, SHARE, Compiled
 from .sparse import BlockSolver, SingularBlock, Structure, peel_singletons, structure
 
 #: relative tolerance of a surplus equation's residual before data count as contradictory

@@ -14,8 +14,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import BalanceError, InconsistentError
-from ..model.compiled import KNOWN, Compiled
 from .balance import Balance, constant_incidence, reduce_system, resolve_recipes, solve_balance
+from .compiled import KNOWN, Compiled
 from .elimination import solves
 from .inputs import MATRIX_ARRAYS, VALUE_ARRAYS, Bound, apply
 from .propagate import ATTRIBUTES, COST_ATTRIBUTES, propagate

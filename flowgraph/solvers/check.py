@@ -10,8 +10,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FlowgraphError, SingularError
-from ..model.compiled import compile_network
-from .balance import CONSISTENCY_RTOL, _row_scale, describe_structure, residual_table, solve_balance
+from .balance import (
+    CONSISTENCY_RTOL,
+    _row_scale,
+    describe_structure,
+    residual_table,
+    solve_balance,
+)
+from .compiled import compile_network
 
 
 @dataclass

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from ..errors import InconsistentError, ModelError
-from ..model.compiled import KNOWN, PER, SHARE, Compiled
+from .compiled import KNOWN, PER, SHARE, Compiled
 
 EXACT, MEASURED, UNKNOWN = 0, 1, 2
 STATUS_NAMES = np.array(["exact", "measured", "unknown"], dtype=object)

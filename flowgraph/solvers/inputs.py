@@ -17,8 +17,8 @@ import numpy as np
 
 from ..errors import ModelError
 from ..model import units
-from ..model.compiled import KNOWN, PER, SHARE, Compiled
 from ..model.schema import COST_CATEGORIES
+from .compiled import KNOWN, PER, SHARE, Compiled
 from .distributions import Normal, from_record
 
 TARGETS = {

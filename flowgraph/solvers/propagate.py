@@ -21,8 +21,8 @@ import scipy.linalg
 import scipy.sparse as sp
 
 from ..errors import AllocationError, SingularError
-from ..model.compiled import ALLOC_CODES, LAYER_KEY, Compiled
 from ..model.schema import COST_CATEGORIES
+from .compiled import ALLOC_CODES, LAYER_KEY, Compiled
 from .sparse import BlockSolver, SingularBlock
 
 #: the attributes every result carries, in column order

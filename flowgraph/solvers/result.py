@@ -8,8 +8,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from ..model.compiled import SPEC_NAMES, Compiled, compile_network
 from .balance import Balance, describe_structure, residual_table, solve_balance
+from .compiled import SPEC_NAMES, Compiled, compile_network
 from .propagate import ATTRIBUTES, COST_ATTRIBUTES, Propagation, propagate
 
 #: columns of Result.flows, in order (a contract: DESIGN.md section 9)

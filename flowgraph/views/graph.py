@@ -21,8 +21,15 @@ import pandas as pd
 
 from ..errors import FlowgraphError
 from . import layout as lay
-from .data import ViewData, measure, view_data
-from .palette import CARRIER_COLOURS, KIND_COLOURS, KIND_SHAPES, LOSS_COLOUR, NEUTRAL, group_colours
+from .extract import ViewData, measure, view_data
+from .palette import (
+    CARRIER_COLOURS,
+    KIND_COLOURS,
+    KIND_SHAPES,
+    LOSS_COLOUR,
+    NEUTRAL,
+    group_colours,
+)
 
 #: above this many nodes the browser runs no physics: positions come from layout.py
 PHYSICS_LIMIT = 300

@@ -11,12 +11,12 @@ from __future__ import annotations
 import math
 
 from ...errors import ExpressionError
+from ...methods.comprehensive_energy import SYSTEMS, comprehensive_energy
 from ...model import units
-from ...solvers.energy import SYSTEMS, comprehensive_energy
-from ..report import Report
+from ...model.report import Report
 from .checklist import STATUSES, evaluate_checklist, load_rules
+from .clauses import sections
 from .evaluation import Evaluation, _grade_of, evaluate
-from .report import sections
 from .settings import Settings
 
 __all__ = ["EnergyPlugin", "Evaluation", "Settings", "evaluate", "plugin"]

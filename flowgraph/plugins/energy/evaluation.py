@@ -12,8 +12,8 @@ from functools import cached_property
 
 import pandas as pd
 
-from ...solvers.energy import CLASSES, EnergyAccount, comprehensive_energy
-from ...solvers.grades import FAILS, Grade, grade, grade_table
+from ...methods.comprehensive_energy import CLASSES, EnergyAccount, comprehensive_energy
+from ...methods.energy_grades import FAILS, Grade, grade, grade_table
 from .checklist import MET, NA, NOT_MET, evaluate_checklist, load_rules
 from .settings import Settings
 

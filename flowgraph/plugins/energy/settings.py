@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from ...errors import CaseFileError, name_list
-from ...solvers.energy import SYSTEMS
+from ...methods.comprehensive_energy import SYSTEMS
 
 
 @dataclass

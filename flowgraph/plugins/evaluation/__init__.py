@@ -20,7 +20,7 @@ from ...model import units
 from .aggregates import Aggregate, AggregateValues, default_aggregates
 from .ahp import AHPResult, ahp_weights, random_index
 from .config import EvaluationConfig, default_config, load_config
-from .errors import EvaluationError, InconsistentJudgementError
+from .exceptions import EvaluationError, InconsistentJudgementError
 from .formula import Formula
 from .grades import GradeTable, grade_table
 from .indexsystem import IndexSystem, load_index_system

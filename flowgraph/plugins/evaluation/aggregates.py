@@ -1,7 +1,7 @@
 """Named aggregates of a solved result (raw-material cost, net profit, water, ...).
 
 Index formulas are arithmetic over these names. Each aggregate is an expression of the
-figure language (flowgraph/figures.py) plus mass(), tce_equivalent() and own() below, and
+figure language (flowgraph/app/figures.py) plus mass(), tce_equivalent() and own() below, and
 may name other aggregates; the defaults are data (data/evaluation_aggregates.toml) and a
 case overrides or adds its own in [evaluation.aggregates].
 """
@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ...app.figures import result_functions
 from ...errors import ExpressionError, FlowgraphError
 from ...expr import Expression
-from ...figures import result_functions
 from ...io.toml import shipped_toml
 from ...model import units
 from ...model.schema import COST_CATEGORIES
-from .errors import EvaluationError
+from .exceptions import EvaluationError
 
 
 @dataclass(frozen=True)

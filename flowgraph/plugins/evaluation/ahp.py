@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...io.toml import shipped_toml
-from .errors import EvaluationError, InconsistentJudgementError
+from .exceptions import EvaluationError, InconsistentJudgementError
 from .formula import number
 
 #: relative tolerance of a_ij * a_ji = 1 (judgements written as 0.333 for 1/3 pass)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .aggregates import Aggregate, default_aggregates, parse_aggregates
-from .errors import EvaluationError
+from .exceptions import EvaluationError
 from .grades import GradeTable, grade_table
 from .indexsystem import IndexSystem, load_index_system
 

@@ -17,7 +17,7 @@ import math
 
 from ...errors import ExpressionError
 from ...expr import Expression
-from .errors import EvaluationError
+from .exceptions import EvaluationError
 
 _OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
 _NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Constant) + _OPERATORS

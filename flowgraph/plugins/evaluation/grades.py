@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ...io.toml import read_toml, shipped_toml
-from .errors import EvaluationError
+from .exceptions import EvaluationError
 from .formula import number
 
 

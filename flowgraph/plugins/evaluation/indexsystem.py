@@ -28,7 +28,7 @@ from ...errors import ExpressionError, UnitError
 from ...io.toml import header_lines, read_toml
 from ...model import units
 from .ahp import ahp_weights
-from .errors import EvaluationError
+from .exceptions import EvaluationError
 from .formula import Formula, number
 
 DIRECTIONS = ("lower", "higher")

@@ -9,10 +9,10 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from ...figures import evaluate_figures
+from ...app.figures import evaluate_figures
 from ...model import units
+from ...model.report import Report, jsonable
 from ...views.page import figure_section, figures_section, table_section, text_section
-from ..report import Report, jsonable
 from . import statement
 from .indexsystem import ahp_table
 from .scoring import composite_table, index_table

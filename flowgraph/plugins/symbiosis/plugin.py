@@ -6,7 +6,7 @@ from __future__ import annotations
 from .finn import finn_cycling_index
 from .ghg import park_ghg
 from .metrics import actors, connectance, cyclicity, link_density, links
-from .report import symbiosis_report
+from .sections import symbiosis_report
 
 
 class SymbiosisPlugin:

@@ -28,14 +28,7 @@ import pandas as pd
 
 from ...errors import CaseFileError
 from .data import size_classes
-from .measures import (
-    OUTPUTS,
-    Measure,
-    Policy,
-    State,
-    technology_for,
-    technology_state,
-)
+from .measures import OUTPUTS, Measure, Policy, State, technology_for, technology_state
 
 UNIT_COLUMNS = ("fuel", "output", "capacity_mw", "start_year", "lifetime")
 OPTIONAL = ("hours", "heat_to_power", "electric_efficiency", "heat_efficiency", "technology",

@@ -13,10 +13,10 @@ table (its table 2) and the 3-D view. `flowgraph synergy CASE --out DIR` runs it
 from __future__ import annotations
 
 from ...errors import ExpressionError
-from ..report import Report
+from ...model.report import Report
 from .analysis import SynergyAnalysis, analyse
 from .classify import classify, load_rules
-from .report import report
+from .sections import report
 from .settings import CLASS_BASES, Settings
 from .technology import Technology, technologies
 

@@ -17,7 +17,13 @@ import pandas as pd
 from ...errors import PluginError
 from . import valueflow
 from .classify import classify, load_rules, stage_class
-from .combinations import factorisations, interaction_verdicts, interactions, solve_subsets, subsets
+from .combinations import (
+    factorisations,
+    interaction_verdicts,
+    interactions,
+    solve_subsets,
+    subsets,
+)
 from .effects import effect_types, measure, savings, significant, unit_of
 from .settings import Settings, slug
 from .structure import footprints, loop, structural_links

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError, UnitError
-from ..model import units
-from ..model.carriers import infer_carrier
-from ..model.schema import attributes
-from ..model.tables import Table, _normalise, is_missing
+from . import units
+from .carriers import infer_carrier
+from .schema import attributes
+from .tables import Table, _normalise, is_missing
 
 
 def network_from_frames(cls, nodes, flows, carriers=None, *, name="network", period="yr",

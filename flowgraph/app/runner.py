@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..plugins import Report, available
+from ..views.page import figures_section, table_section, text_section
 from .figures import evaluate_figures
-from .plugins import Report, available
-from .views.page import figures_section, table_section, text_section
 
 
 def run_case(case, scenario: str | None = None) -> Report:
@@ -66,8 +66,8 @@ BALANCE_ROWS = 200
 def view_sections(report: Report, result):
     """Put the graph and the Sankey diagrams (mass, cost) after the totals; returns the
     GraphView so its stand-alone page can be written too."""
-    from .views.graph import graph_view
-    from .views.sankey import sankey_section
+    from ..views.graph import graph_view
+    from ..views.sankey import sankey_section
     graph = graph_view(result)
     views = [graph.section("Flow graph")]
     for measure_by in ("mass", "cost"):

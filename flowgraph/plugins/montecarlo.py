@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError
-from ..plugins.report import Report, layered_options
+from ..model.report import Report, layered_options
 from ..solvers.batch import COLUMNS
-from ..solvers.uncertainty import PERCENTILES, first_order, monte_carlo
+from ..solvers.sampling import PERCENTILES, first_order, monte_carlo
 from ..views.page import figure_section, figures_section, table_section, text_section
 
 DEFAULTS = {"draws": 1000, "seed": 1, "percentiles": list(PERCENTILES), "sigmas": True,

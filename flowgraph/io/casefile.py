@@ -17,11 +17,11 @@ import pandas as pd
 import tomli_w
 
 from ..errors import CaseFileError, FlowgraphError, ModelError
+from ..model.bulk import format_list, format_mapping, network_from_frames
 from ..model.network import Network
 from ..model.scenario import Scenario
 from ..model.schema import COST_CATEGORIES
 from ..model.tables import is_missing
-from .frames import format_list, format_mapping, network_from_frames
 from .toml import header_lines, read_toml
 
 #: top-level tables the core reads; all others belong to plugins

@@ -88,7 +88,7 @@ def _from_result(result) -> ViewData:
 
 
 def _from_structure(net, note: str) -> ViewData:
-    from ..model.compiled import KNOWN, compile_network
+    from ..solvers.compiled import KNOWN, compile_network
     c = compile_network(net)
     ff = net.flow_frame()
     q = np.where(c.spec == KNOWN, c.value, np.nan)

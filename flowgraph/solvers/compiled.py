@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError, UnitError, name_list
-from .network import BOUNDARY, NODE_KINDS, ROLES, Network
-from .schema import COST_CATEGORIES, NEGATIVE_ROLES, allowed
+from ..model.network import BOUNDARY, NODE_KINDS, ROLES, Network
+from ..model.schema import COST_CATEGORIES, NEGATIVE_ROLES, allowed
 
 FREE, KNOWN, SHARE, PER = 0, 1, 2, 3
 SPEC_NAMES = np.array(["unknown", "quantity", "share", "per"])
@@ -441,7 +441,7 @@ def _carrier_unit_pairs(net, carrier, unit, flow_ids, origin):
 
 
 def _unit_ratio(flow_unit: str, carrier_unit: str) -> float:
-    from . import units
+    from ..model import units
     return units.factor(flow_unit, carrier_unit)
 
 

@@ -10,8 +10,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from ...model.report import Report
 from ...views.page import figure_section, figures_section, table_section, text_section
-from ..report import Report
 from .allocation import allocate
 from .data import energy_data, load_catalogue, parameters
 from .finn import finn

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError
-from .propagate import Origins, propagate
+from ..solvers.propagate import Origins, propagate
 
 #: attributes a stream can be followed in, and the per-unit factor each injects
 STREAM_ATTRIBUTES = ("cost", "tce", "co2")

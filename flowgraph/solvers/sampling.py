@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FlowgraphError, ModelError
-from ..model.compiled import compile_network
 from .batch import COLUMNS, Batch
+from .compiled import compile_network
 from .distributions import describe
 from .inputs import bind, bind_each, from_records, merge, sigma_inputs
 from .progress import Progress
@@ -110,7 +110,7 @@ class _Model:
         flows = r.flows.loc[self.flow_ids, list(self.base.columns)]
         figs = {}
         if self.figures:
-            from ..figures import evaluate_figures
+            from ..app.figures import evaluate_figures
             figs = {f["name"]: f["value"] for f in evaluate_figures(self.case)}
         return flows, figs
 
@@ -138,7 +138,7 @@ class _DrawCase:
 
 
 def _figure_values(case, results) -> list:
-    from ..figures import evaluate_figures
+    from ..app.figures import evaluate_figures
     values = evaluate_figures(_DrawCase(case, results))
     return [float(f["value"]) if isinstance(f["value"], (int, float, np.floating))
             else np.nan for f in values]

@@ -21,9 +21,9 @@ import math
 
 import numpy as np
 
-from .errors import ExpressionError, FlowgraphError
-from .expr import Expression
-from .model import units
+from ..errors import ExpressionError, FlowgraphError
+from ..expr import Expression
+from ..model import units
 
 
 def result_functions(result) -> dict:
@@ -82,7 +82,7 @@ def result_functions(result) -> dict:
             raise ExpressionError(f"mfca(): no entry ({centre}, {product}, {category})") from None
 
     def costs(category=None):
-        from .model.schema import COST_CATEGORIES
+        from ..model.schema import COST_CATEGORIES
         own = result.compiled.node_costs
         if category is None:
             return float(own.sum())
@@ -95,7 +95,7 @@ def result_functions(result) -> dict:
 
 def evaluate_figures(case, plugins=None) -> list[dict]:
     """Every figure of the case: name, value, unit, published, deviation, scenario, expr."""
-    from .plugins import figure_functions
+    from ..plugins import figure_functions
     plugins_funcs = figure_functions if plugins is None else plugins
     by_name = {f.name: f for f in case.figures}
     values: dict = {}

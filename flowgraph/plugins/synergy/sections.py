@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 
+from ...model.report import Report
 from ...views.page import figure_section, figures_section, html_page, table_section, text_section
-from ..report import Report
 
 METHOD_TEXT = (
     "Each technology is a scenario of the plant. Its effects are savings measured by solving the "
