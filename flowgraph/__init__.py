@@ -17,6 +17,7 @@ CO2 along the flows, and compare scenarios::
     [20.0, 1000.0]
 """
 
+from .app.case import Case, load_case, save_case
 from .errors import (
     AllocationError,
     BalanceError,
@@ -31,25 +32,51 @@ from .errors import (
     UnitError,
 )
 from .model import Carrier, Edit, Network, Scenario
-from .solvers import Result, compare
+from .model.report import Report
+from .solvers import Result, Solver, compare
 
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
-    "AllocationError", "BalanceError", "Carrier", "CaseFileError", "Edit", "ExpressionError",
-    "FlowgraphError", "InconsistentError", "ModelError", "Network", "PluginError", "Result",
-    "Scenario", "SingularError", "UnderdeterminedError", "UnitError", "__version__", "compare",
-    "load", "save",
+    "AllocationError", "BalanceError", "Carrier", "Case", "CaseFileError", "Edit",
+    "ExpressionError", "FlowgraphError", "InconsistentError", "ModelError", "Network",
+    "PluginError", "Report", "Result", "Scenario", "SingularError", "Solver",
+    "UnderdeterminedError", "UnitError", "__version__", "compare", "load", "save",
 ]
 
 
-def load(path):
-    """Load a case folder (or its case.toml) as a Case; `.network` is the Network."""
-    from .io.casefile import load_case
+def load(path) -> Case:
+    """Load a case folder (or its case.toml) as a Case: `.network` is the Network, with
+    `.scenarios`, `.figures`, the plugin sections, and `.result(scenario)` solved once."""
     return load_case(path)
 
 
-def save(obj, path):
-    """Save a Network or Case as a case folder (case.toml plus CSV tables when large)."""
-    from .io.casefile import save_case
-    return save_case(obj, path)
+def save(obj, path, tables: bool | str = "auto"):
+    """Save a Network or Case as a case folder (case.toml plus CSV tables when large);
+    returns the case.toml path."""
+    return save_case(obj, path, tables=tables)
+
+
+# -- conveniences bound at the package face: the model itself imports no solver ----------
+
+def _solve(self: Network, **options) -> Result:
+    """Close the balances, then propagate value along the flows; returns a Result (a
+    snapshot). A Solver (fg.Solver(net)) keeps the factorisations for further solves."""
+    return Solver(self).solve(**options)
+
+
+def _check(self: Network, **options):
+    """Diagnose the balance system without raising: a CheckReport."""
+    return Solver(self).check(**options)
+
+
+def _reconcile(self: Network, **options):
+    """Adjust measured quantities (quantity with sigma) and transfer coefficients (share
+    with share_sigma) within their uncertainties until the balances close (weighted least
+    squares, as STAN does); returns a Reconciliation. See flowgraph.solvers.reconciliation."""
+    return Solver(self).reconcile(**options)
+
+
+Network.solve = _solve
+Network.check = _check
+Network.reconcile = _reconcile

@@ -10,8 +10,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from .app.case import load_case
+from .app.registry import available, get
+from .app.runner import run_case, totals
 from .errors import FlowgraphError, InconsistentError, UnderdeterminedError
+from .views.page import format_number
+from .version import __version__
+from .views.render import write_report
 
 EPILOG = """examples:
   flowgraph run cases/demo --out out/demo        solve, print figures, write tables
@@ -36,7 +41,6 @@ def main(argv=None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .plugins import available
     parser = argparse.ArgumentParser(
         prog="flowgraph", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Material and energy flow networks of plants and industrial parks: close "
@@ -91,20 +95,20 @@ def build_parser() -> argparse.ArgumentParser:
         print(f"warning: {exc}", file=sys.stderr)
         plugins = {}
     for name, plugin in sorted(plugins.items()):
-        p = sub.add_parser(name, help=getattr(plugin, "summary", f"the {name} plugin"),
+        p = sub.add_parser(name, help=plugin.summary or f"the {name} plugin",
                            formatter_class=argparse.RawDescriptionHelpFormatter,
-                           epilog=getattr(plugin, "example", f"example:\n  flowgraph {name} "
-                                                             f"cases/CASE --out out/{name}"))
+                           epilog=plugin.example or f"example:\n  flowgraph {name} "
+                                                    f"cases/CASE --out out/{name}")
         p.add_argument("case", help="case folder (or its case.toml)")
         p.add_argument("--out", help=f"output folder (default out/<case folder>/{name})")
-        if hasattr(plugin, "add_arguments"):
-            plugin.add_arguments(p)
+        if plugin.scenarios:
+            p.add_argument("--scenario", help="run on this scenario of the case")
+        plugin.add_arguments(p)
         p.set_defaults(func=cmd_plugin, plugin=name)
     return parser
 
 
 def _load(path):
-    from .io.casefile import load_case
     return load_case(path)
 
 
@@ -116,14 +120,13 @@ def _out_dir(args, *parts) -> Path:
 
 
 def cmd_run(args) -> int:
-    from .app.runner import run_case, totals
     net = _load(args.case)
     case = net.case
     t0 = time.perf_counter()
     try:
         result = case.result(args.scenario)
     except (UnderdeterminedError, InconsistentError) as exc:
-        if _measured(net):      # same error, same details; the message says what to run
+        if _measured(case.network):      # same error, same details; the message says what to run
             exc.args = (f"{exc}\n(this case holds measured values with sigma: `flowgraph "
                         f"reconcile {args.case}` adjusts them until the balances close)",)
         raise
@@ -146,7 +149,7 @@ def cmd_run(args) -> int:
         print(_table(pd.DataFrame(rows, columns=["figure", "ours", "unit", "published",
                                                  "deviation", "scenario"])))
     out = _out_dir(args)
-    written = report.write(out)
+    written = write_report(report, out)
     print(f"\nwrote {', '.join(p.name for p in written)} to {out}/")
     return 0
 
@@ -163,8 +166,7 @@ def cmd_view(args) -> int:
 
     from .views.graph import graph_view
     from .views.sankey import sankey_html
-    net = _load(args.case)
-    result = net.case.result(args.scenario)
+    result = _load(args.case).result(args.scenario)
     graph = graph_view(result, colour_by=args.colour_by, layout=args.layout,
                        measure_by=args.measure)
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="flowgraph-view-"))
@@ -181,32 +183,28 @@ def cmd_view(args) -> int:
 
 
 def cmd_check(args) -> int:
-    net = _load(args.case)
-    case = net.case
-    target = case.network_for(args.scenario)
-    report = target.check()
+    case = _load(args.case)
+    report = case.solver.check(case.network_for(args.scenario))
     print(f"case: {case.name}  [{args.scenario or 'base'}]")
     print(report)
     return 0 if report.ok else 1
 
 
 def cmd_plugin(args) -> int:
-    from .plugins import get
     plugin = get(args.plugin)
-    net = _load(args.case)
-    options = {k: v for k, v in vars(args).items()
-               if k not in ("case", "out", "func", "plugin", "command")}
-    report = plugin.run(net.case, **options)
+    case = _load(args.case)
+    given = {k: v for k, v in vars(args).items()
+             if k not in ("case", "out", "func", "plugin", "command", "scenario")}
+    report = plugin.report(case, getattr(args, "scenario", None), **given)
     out = _out_dir(args, args.plugin)
     if report.summary:
         print(report.summary)
-    written = report.write(out)
+    written = write_report(report, out)
     print(f"wrote {', '.join(p.name for p in written)} to {out}/")
     return 0
 
 
 def _fmt(v) -> str:
-    from .views.page import format_number
     if v is None:
         return ""
     if isinstance(v, (int, float, np.floating)):

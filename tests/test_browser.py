@@ -205,7 +205,7 @@ def test_sankey_links_match_the_result(open_page):
 
 def test_run_report_opens_offline(open_page, tmp_path):
     from flowgraph.app.runner import run_case
-    case = fg.load("cases/demo").case
+    case = fg.load("cases/demo")
     report = run_case(case)
     opened = open_page(report.html(), "report.html")
     page = opened.page

@@ -7,14 +7,13 @@ import pytest
 
 import flowgraph as fg
 from flowgraph.app.figures import evaluate_figures
-from flowgraph.io.casefile import save_case
+from flowgraph.app.case import save_case
 
 DEMO = Path(__file__).parent.parent / "cases" / "demo"
 
 
 def test_demo_loads_with_scenarios_and_figures():
-    net = fg.load(DEMO)
-    case = net.case
+    case = fg.load(DEMO)
     assert set(case.scenarios) == {"better extraction", "more recycling"}
     figs = {f["name"]: f["value"] for f in evaluate_figures(case)}
     k = 0.01 * 0.97 * 0.98
@@ -24,24 +23,24 @@ def test_demo_loads_with_scenarios_and_figures():
 
 def test_roundtrip_keeps_everything(tmp_path):
     net = fg.load(DEMO)
-    net.case.sections["myplugin"] = {"threshold": 3, "names": ["a", "b"]}
+    net.sections["myplugin"] = {"threshold": 3, "names": ["a", "b"]}
     save_case(net, tmp_path / "a")
     back = fg.load(tmp_path / "a")
-    assert back.case.sections["myplugin"] == {"threshold": 3, "names": ["a", "b"]}
-    assert [s.to_record() for s in back.case.scenarios.values()] == \
-        [s.to_record() for s in net.case.scenarios.values()]
-    assert [f.to_record() for f in back.case.figures] == [f.to_record() for f in net.case.figures]
-    pd.testing.assert_frame_equal(net.case.result().flows, back.case.result().flows)
+    assert back.sections["myplugin"] == {"threshold": 3, "names": ["a", "b"]}
+    assert [s.to_record() for s in back.scenarios.values()] == \
+        [s.to_record() for s in net.scenarios.values()]
+    assert [f.to_record() for f in back.figures] == [f.to_record() for f in net.figures]
+    pd.testing.assert_frame_equal(net.result().flows, back.result().flows)
     # and again through CSV tables
     save_case(back, tmp_path / "b", tables=True)
     assert (tmp_path / "b" / "flows.csv").exists()
     again = fg.load(tmp_path / "b")
-    pd.testing.assert_frame_equal(net.case.result().flows, again.case.result().flows,
+    pd.testing.assert_frame_equal(net.result().flows, again.result().flows,
                                   check_index_type=False)
 
 
 def test_from_frames_builds_the_same_network():
-    net = fg.load(DEMO)
+    net = fg.load(DEMO).network
     nodes = net.node_frame().reset_index().drop(columns="_origin")
     flows = net.flow_frame().reset_index().drop(columns="_origin")
     carriers = [c.to_record() for c in net.carriers.values()]

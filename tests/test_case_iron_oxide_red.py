@@ -31,7 +31,7 @@ BYPRODUCTS = 709.2 + 1198.8 + 46.8     # sold or reused after the measures
 
 @pytest.fixture(scope="module")
 def case():
-    return fg.load(CASE).case
+    return fg.load(CASE)
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +192,7 @@ def test_a_discharge_without_concentrations_is_named_with_its_line(tmp_path):
     for line in ("conc_COD = 200\n", "conc_NH3N = 755\n", '"conc_iron ions" = 800\n'):
         text = text.replace(line, "")
     (tmp_path / "case.toml").write_text(text, encoding="utf-8")
-    case = fg.load(tmp_path).case
+    case = fg.load(tmp_path)
     with pytest.raises(fg.ExpressionError, match=r"flow 'discharge' has no concentrations") as err:
         evaluate_figures(case)
     assert "case.toml:" in str(err.value)

@@ -41,7 +41,7 @@ ENERGY = POWER * 0.1229 + CHP_STEAM * STEAM_K + FRESH_WATER * 0.2571
 
 @pytest.fixture(scope="module")
 def case():
-    return fg.load(CASE).case
+    return fg.load(CASE)
 
 
 @pytest.fixture(scope="module")
@@ -147,13 +147,13 @@ def test_bad_energy_sections_name_the_case_file(tmp_path):
     text = Path(CASE, "case.toml").read_text()
     (tmp_path / "case.toml").write_text(text.replace('checklist = "pvc"',
                                                      'checklist = "pvc"\ncolour = "red"'))
-    case = fg.load(tmp_path).case
+    case = fg.load(tmp_path)
     with pytest.raises(fg.CaseFileError, match=r"case.toml.*\[energy\]: unknown key.*colour"):
         evaluate(case)
     (tmp_path / "case.toml").write_text(text.replace('measures = ["converter',
                                                      'measures = ["nothing", "converter'))
     with pytest.raises(fg.CaseFileError, match="measure.*'nothing' are not scenarios"):
-        evaluate(fg.load(tmp_path).case)
+        evaluate(fg.load(tmp_path))
 
 
 def test_figure_functions_and_their_errors(case):
@@ -170,14 +170,14 @@ def test_figure_functions_and_their_errors(case):
         Expression("energy_carrier('lignite')").evaluate({}, funcs)
     with pytest.raises(fg.ExpressionError, match="status must be one of"):
         Expression("energy_checklist('maybe')").evaluate({}, funcs)
-    demo = fg.load(Path(CASE).parent / "demo").case
+    demo = fg.load(Path(CASE).parent / "demo")
     with pytest.raises(fg.ExpressionError, match="names no product flow"):
         Expression("energy_level()").evaluate({}, plugin.figure_functions(demo, demo.result()))
 
 
 def test_the_case_round_trips_with_its_scenarios(case, ev, tmp_path):
     fg.save(case, tmp_path)
-    again = evaluate(fg.load(tmp_path).case)
+    again = evaluate(fg.load(tmp_path))
     assert again.account.per_unit == pytest.approx(ev.account.per_unit, rel=1e-12)
     assert (again.checklist["status"] == ev.checklist["status"]).all()
     assert again.measures["saving_kgce_per_t"].tolist() == \
@@ -193,6 +193,6 @@ def test_a_grade_table_of_the_case_is_data_alone(tmp_path):
         "product,route,variant,level,max_value,unit,label\n"
         "\"PVC resin, strict\",calcium carbide,general-purpose,1,180,kgce/t,benchmark\n"
         "\"PVC resin, strict\",calcium carbide,general-purpose,2,200,kgce/t,baseline\n")
-    ev = evaluate(fg.load(tmp_path).case)
+    ev = evaluate(fg.load(tmp_path))
     assert ev.grade.level is None and ev.grade.label == "fails the limit"
     assert ev.grade.gap_to_baseline == pytest.approx(ENERGY - 200)

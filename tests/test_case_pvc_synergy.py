@@ -24,7 +24,7 @@ WATER_PRICE = 61_400 / 1_297_000                  # doc 000 table 2: CNY per t o
 
 @pytest.fixture(scope="module")
 def case():
-    return fg.load(CASE).case
+    return fg.load(CASE)
 
 
 @pytest.fixture(scope="module")

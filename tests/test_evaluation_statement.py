@@ -138,7 +138,7 @@ def tiny(tmp_path):
 
 
 def test_statement_by_hand(tiny):
-    case = fg.load(tiny).case
+    case = fg.load(tiny)
     config = load_config(case)
     before, after = evaluate_case(case, config)
     a = before.aggregates
@@ -161,7 +161,7 @@ def test_statement_by_hand(tiny):
 
 
 def test_report_tables_and_figures(tiny):
-    report = evaluate(fg.load(tiny).case)
+    report = evaluate(fg.load(tiny))
     st = report.tables["statement"]
     assert st.at["raw-material cost", "better - base"] == pytest.approx(-2000)
     assert "system cost" not in st.index                    # no system cost anywhere
@@ -178,7 +178,7 @@ def test_negative_profit_gives_no_index_and_no_grade(tiny):
     (tiny / "case.toml").write_text(text)
     IDX2 = IDX.replace('"raw_material_cost / revenue"', '"raw_material_cost / net_profit"')
     (tiny / "idx.toml").write_text(IDX2)
-    before = evaluate_case(fg.load(tiny).case, load_config(fg.load(tiny).case))[0]
+    before = evaluate_case(fg.load(tiny), load_config(fg.load(tiny)))[0]
     assert before.aggregates["net_profit"] < 0
     assert math.isnan(before.table.at["cost", "index"]) and math.isnan(before.p["w"])
     assert before.grades["w"] is None
@@ -192,7 +192,7 @@ def test_negative_profit_gives_no_index_and_no_grade(tiny):
 ])
 def test_section_errors_name_the_case_file(tiny, old, new):
     (tiny / "case.toml").write_text(CASE.replace(old, new))
-    case = fg.load(tiny).case
+    case = fg.load(tiny)
     with pytest.raises(EvaluationError) as info:
         load_config(case)
     assert "case.toml" in str(info.value) or "idx.toml" in str(info.value)
@@ -201,13 +201,13 @@ def test_section_errors_name_the_case_file(tiny, old, new):
 def test_formula_over_an_unknown_aggregate_is_refused(tiny):
     (tiny / "idx.toml").write_text(IDX.replace("solid_waste /", "solid_wastes /"))
     with pytest.raises(fg.ExpressionError, match="unknown name.*solid_wastes"):
-        load_config(fg.load(tiny).case)
+        load_config(fg.load(tiny))
 
 
 def test_case_aggregates_override_the_defaults(tiny):
     text = CASE + '\n[evaluation.aggregates]\nsolid_waste = "mass(carrier=\'slag\') * 2"\n'
     (tiny / "case.toml").write_text(text)
-    before = evaluate_case(fg.load(tiny).case, load_config(fg.load(tiny).case))[0]
+    before = evaluate_case(fg.load(tiny), load_config(fg.load(tiny)))[0]
     assert before.aggregates["solid_waste"] == pytest.approx(140)
     assert before.aggregates.definitions["solid_waste"].unit == "t"      # kept from the default
 

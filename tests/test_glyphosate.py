@@ -35,7 +35,7 @@ LOWER = {"A11", "A12", "A13", "A14", "A15", "B21", "B22", "B23", "B24"}
 
 @pytest.fixture(scope="module")
 def evaluated():
-    case = fg.load(CASE).case
+    case = fg.load(CASE)
     config = load_config(case)
     return case, config, {s.spec.key: s for s in evaluate_case(case, config)}
 
@@ -175,7 +175,7 @@ def test_figure_functions(evaluated):
     assert f["indicator_value"]("A11", "weight", "table1") == pytest.approx(0.042)
     assert f["composite_index"]("table8") == pytest.approx(sits["synergy"].p["table8"])
     assert f["grade_level"]() == 1
-    demo = fg.load(CASE.parent / "demo").case
+    demo = fg.load(CASE.parent / "demo")
     g = plugin.figure_functions(demo, demo.result())
     assert g["aggregate"]("revenue") > 0                 # defaults work on any case
     with pytest.raises(PluginError, match="needs? an \\[evaluation\\] section"):

@@ -59,7 +59,7 @@ def by_optimiser(drop_wastewater=False):
 
 @pytest.fixture(scope="module")
 def case():
-    return fg.load(CASE).case
+    return fg.load(CASE)
 
 
 def test_demo_reconciled_as_an_independent_optimiser_does(case):

@@ -36,14 +36,14 @@ def test_add_flow_without_its_node_says_what_is_missing(chain):
 
 def test_case_file_with_add_flow_scenario_saves_and_loads(tmp_path):
     net = fg.load(CASE)
-    fg.save(net.case, tmp_path / "copy")
+    fg.save(net, tmp_path / "copy")
     again = fg.load(tmp_path / "copy")
-    sc = again.case.scenario("wastewater reuse")
+    sc = again.scenario("wastewater reuse")
     assert sc.edits[0].values["target"] == "filtering"
-    assert again.case.result("wastewater reuse").flows.at["reclaimed water", "quantity"] == \
+    assert again.result("wastewater reuse").flows.at["reclaimed water", "quantity"] == \
         pytest.approx(0.03 * 299_600)
     # nothing is lost on the way: every figure of the case is the same after saving
     from flowgraph.app.figures import evaluate_figures
-    before = {f["name"]: f["value"] for f in evaluate_figures(net.case)}
-    after = {f["name"]: f["value"] for f in evaluate_figures(again.case)}
+    before = {f["name"]: f["value"] for f in evaluate_figures(net)}
+    after = {f["name"]: f["value"] for f in evaluate_figures(again)}
     assert after == pytest.approx(before)

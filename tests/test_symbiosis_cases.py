@@ -20,7 +20,7 @@ KAL = CASES / "kalundborg"
 
 @pytest.fixture(scope="module")
 def kalundborg():
-    return fg.load(KAL).case
+    return fg.load(KAL)
 
 
 def test_flows_csv_is_the_build_scripts_output():
@@ -159,11 +159,11 @@ target = "A"
 carrier = "y"
 """
     (tmp_path / "case.toml").write_text(text, encoding="utf-8")
-    r = fg.load(tmp_path).case.result()
+    r = fg.load(tmp_path).result()
     assert r.flows["quantity"].isna().tolist() == [False, True]
     (tmp_path / "case.toml").write_text(text.replace("strict = false\n", ""), encoding="utf-8")
     with pytest.raises(fg.UnderdeterminedError, match="B->A:y"):
-        fg.load(tmp_path).case.result()
+        fg.load(tmp_path).result()
 
 
 def test_add_flow_edit_keeps_its_target_node_through_a_case_file():
@@ -176,7 +176,7 @@ def test_add_flow_edit_keeps_its_target_node_through_a_case_file():
 
 def test_kalundborg_saves_and_loads_without_loss(kalundborg, tmp_path):
     fg.save(kalundborg, tmp_path / "copy")
-    again = fg.load(tmp_path / "copy").case
+    again = fg.load(tmp_path / "copy")
     a, b = kalundborg.result(), again.result()
     assert sym.network_metrics(a) == sym.network_metrics(b)
     assert sym.park(b).exchanges.loc["E19", "quantity_high"] == 27000

@@ -5,7 +5,7 @@ import itertools
 import pytest
 
 import flowgraph as fg
-from flowgraph.io.casefile import Case
+from flowgraph.app.case import Case
 from flowgraph.plugins.synergy import analyse, classify, load_rules
 from flowgraph.plugins.synergy.combinations import structural
 from flowgraph.plugins.synergy.effects import SAVINGS
@@ -296,7 +296,7 @@ def test_technologies_on_a_scenario_of_the_case(works_case):
 
 def test_case_figures_call_the_plugin(works_case):
     from flowgraph.app.figures import evaluate_figures
-    from flowgraph.io.casefile import Figure
+    from flowgraph.app.case import Figure
     works_case.figures = [Figure("coal_tce", "synergy('system_energy_tce')", "tce"),
                           Figure("class_a", "synergy('class_A')")]
     works_case.sections["synergy"] = {"class_basis": "declared"}

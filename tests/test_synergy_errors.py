@@ -69,7 +69,7 @@ def write(tmp_path, extra_a="", extra_b="", stage_b="output", section=""):
     (tmp_path / "case.toml").write_text(BASE.format(extra_a=extra_a, extra_b=extra_b,
                                                     stage_b=stage_b, section=section),
                                         encoding="utf-8")
-    return fg.load(tmp_path).case
+    return fg.load(tmp_path)
 
 
 def line_of(tmp_path, name):

@@ -309,7 +309,7 @@ high = 0.8
 def test_case_figures_get_percentiles_and_scenarios_shift_draws(tmp_path):
     """product_t = s x1: mean 75, variance (by independence) E[s^2] E[x1^2] - 75^2. The
     scenario raises the share by 0.1 in every draw: gain = 0.1 x1 exactly."""
-    case = fg.load(linear_case(tmp_path)).case
+    case = fg.load(linear_case(tmp_path))
     inputs = un.case_inputs(case)
     assert [i.name for i in inputs] == ["flow 'x1' quantity", "flow 'product' share"]
     mc = un.monte_carlo(case, draws=500, seed=4, columns=["quantity"])
@@ -329,7 +329,7 @@ def test_case_figures_get_percentiles_and_scenarios_shift_draws(tmp_path):
 
 def test_case_input_errors_name_file_and_line(tmp_path):
     folder = linear_case(tmp_path, '\n[[uncertainty.input]]\nflow = "x1"\ndist = "gamma"\n')
-    case = fg.load(folder).case
+    case = fg.load(folder)
     lines = (folder / "case.toml").read_text().splitlines()
     line = max(i for i, t in enumerate(lines, 1) if t.startswith("[[uncertainty.input]]"))
     with pytest.raises(fg.ModelError, match=rf"case.toml:{line}: .*dist must be one of"):
@@ -363,7 +363,7 @@ def test_run_includes_the_uncertainty_section(tmp_path, capsys):
 
 def test_uncertainty_demo_case_loads_and_its_inputs_bind(tmp_path):
     shutil.copytree(DEMO, tmp_path / "demo")
-    case = fg.load(tmp_path / "demo").case
+    case = fg.load(tmp_path / "demo")
     fo = un.first_order(case)
     names = [b.name for b in fo.inputs]
     assert "flow 'water' quantity" in names              # from the water meter's sigma

@@ -26,7 +26,7 @@ def chain_result():
 
 @pytest.fixture(scope="module")
 def demo():
-    return fg.load("cases/demo").case
+    return fg.load("cases/demo")
 
 
 # -- graph ---------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def totals(text: str, spec: list[dict]) -> np.ndarray:
             if f.suffix == ".toml":
                 shutil.copy(f, tmp)
         Path(tmp, "case.toml").write_text(text, encoding="utf-8")
-        case = fg.load(tmp).case
+        case = fg.load(tmp)
         aggs = load_config(case).aggregates
         out = []
         for knob in spec:

@@ -23,79 +23,15 @@ import numpy as np
 
 from ..errors import ExpressionError, FlowgraphError
 from ..expr import Expression
-from ..model import units
+from ..solvers.queries import result_functions
+from .registry import figure_functions
 
 
-def result_functions(result) -> dict:
-    """The figure functions bound to one result."""
-    flows = result.flows
-    kinds = result.compiled.node_kind
-    tail_kind = kinds[result.compiled.tail]
-    head_kind = kinds[result.compiled.head]
+def evaluate_figures(case, plugins=None, results=None) -> list[dict]:
+    """Every figure of the case: name, value, unit, published, deviation, scenario, expr.
 
-    def _flow_row(fid):
-        if fid not in flows.index:
-            raise ExpressionError(f"unknown flow '{fid}'")
-        return flows.loc[fid]
-
-    def q(fid, unit=None):
-        row = _flow_row(fid)
-        value = float(row["quantity"])
-        return value * units.factor(row["unit"], unit) if unit else value
-
-    def flow(fid, column):
-        row = _flow_row(fid)
-        if column not in row.index:
-            raise ExpressionError(f"flows have no column '{column}'")
-        return float(row[column])
-
-    def node(nid, column):
-        nodes = result.nodes
-        if nid not in nodes.index:
-            raise ExpressionError(f"unknown node '{nid}'")
-        if column not in nodes.columns:
-            raise ExpressionError(f"nodes have no column '{column}'")
-        return float(nodes.at[nid, column])
-
-    def total(column="cost", **where):
-        if column not in flows.columns:
-            raise ExpressionError(f"flows have no column '{column}'")
-        mask = np.ones(len(flows), dtype=bool)
-        for key, want in where.items():
-            if key == "purchased":
-                mask &= (tail_kind == "source") == bool(want)
-            elif key == "sold":
-                mask &= (head_kind == "sink") == bool(want)
-            elif key in flows.columns:
-                vals = flows[key].to_numpy()
-                wanted = want if isinstance(want, list) else [want]
-                mask &= np.isin(vals, wanted)
-            else:
-                raise ExpressionError(f"total(): unknown filter '{key}'")
-        return float(np.nansum(flows[column].to_numpy(dtype=float)[mask]))
-
-    def mfca(centre, product, category="total"):
-        table = result.mfca()
-        try:
-            return float(table.loc[(centre, product), category])
-        except KeyError:
-            raise ExpressionError(f"mfca(): no entry ({centre}, {product}, {category})") from None
-
-    def costs(category=None):
-        from ..model.schema import COST_CATEGORIES
-        own = result.compiled.node_costs
-        if category is None:
-            return float(own.sum())
-        if category not in COST_CATEGORIES:
-            raise ExpressionError(f"costs(): category must be one of {', '.join(COST_CATEGORIES)}")
-        return float(own[:, COST_CATEGORIES.index(category)].sum())
-
-    return {"q": q, "flow": flow, "node": node, "total": total, "mfca": mfca, "costs": costs}
-
-
-def evaluate_figures(case, plugins=None) -> list[dict]:
-    """Every figure of the case: name, value, unit, published, deviation, scenario, expr."""
-    from ..plugins import figure_functions
+    results: the Result to use per scenario name ('base' for the base) instead of the
+    case's solved ones (a Monte Carlo draw, say)."""
     plugins_funcs = figure_functions if plugins is None else plugins
     by_name = {f.name: f for f in case.figures}
     values: dict = {}
@@ -111,7 +47,8 @@ def evaluate_figures(case, plugins=None) -> list[dict]:
         busy.add(name)
         fig = by_name[name]
         try:
-            result = case.result(fig.scenario)
+            result = case.result(fig.scenario) if results is None \
+                else results[fig.scenario or "base"]
             funcs = {**result_functions(result), **plugins_funcs(case, result),
                      "figure": value_of}
             v = Expression(fig.expr, origin=fig.origin).evaluate({}, funcs)

@@ -2,24 +2,23 @@
 
 The core contributes the flows, nodes, residuals and MFCA tables, the case's headline
 figures, the balance check, the interactive graph and Sankey diagrams of mass and cost (and
-graph.html, the graph on a page of its own); every installed plugin whose case-file section is present
-(its `section` attribute, e.g. [energy] or [synergy]) is run on the case and adds its own
-tables, figures, page sections and files.
+graph.html, the graph on a page of its own); every installed plugin whose case-file section is
+present (its `section`, e.g. [energy] or [synergy]) is run on the case and adds its own tables,
+figures, blocks and files. The Report is data; the views render it.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ..plugins import Report, available
-from ..views.page import figures_section, table_section, text_section
-from .figures import evaluate_figures
+from ..model.report import Cards, FlowGraph, Page, Report, Sankey, Table, Text
+from .registry import available
 
 
 def run_case(case, scenario: str | None = None) -> Report:
     """Solve the case (or one scenario) and build the run report."""
     result = case.result(scenario)
-    figures = evaluate_figures(case)
+    figures = case.figure_values()
     summary = {"case": case.name, "scenario": result.scenario}
     summary.update({f["name"]: f["value"] for f in figures})
     summary["totals"] = {name: value for name, value, _ in totals(result)}
@@ -30,14 +29,13 @@ def run_case(case, scenario: str | None = None) -> Report:
                 "residuals": result.residuals.set_index(["node", "layer"]),
                 "mfca": result.mfca()},
         figures=summary)
-    report.sections += core_sections(case, result, figures)
-    graph = view_sections(report, result)
-    report.files["graph.html"] = graph.html()
+    report.blocks += core_blocks(case, result, figures)
+    view_blocks(report, result)
+    report.files["graph.html"] = Page(f"{case.name} [{result.scenario}]",
+                                      [FlowGraph("Flow graph", result)], layout="full")
     for name, plugin in sorted(available().items()):
-        section = getattr(plugin, "section", None)
-        if section and section in case.sections:
-            sub = plugin.run(case, scenario=scenario, embedded=True)
-            merge(report, sub, prefix=name)
+        if plugin.section and plugin.section in case.sections:
+            report.merge(plugin.report(case, scenario, embedded=True), prefix=name)
     return report
 
 
@@ -63,31 +61,26 @@ def totals(result) -> list[tuple[str, float, str]]:
 BALANCE_ROWS = 200
 
 
-def view_sections(report: Report, result):
-    """Put the graph and the Sankey diagrams (mass, cost) after the totals; returns the
-    GraphView so its stand-alone page can be written too."""
-    from ..views.graph import graph_view
-    from ..views.sankey import sankey_section
-    graph = graph_view(result)
-    views = [graph.section("Flow graph")]
+def view_blocks(report: Report, result) -> None:
+    """Put the graph and the Sankey diagrams (mass, cost) after the totals."""
+    views = [FlowGraph("Flow graph", result)]
     for measure_by in ("mass", "cost"):
         if measure_by in result.compiled.layers or measure_by == "cost":
-            views.append(sankey_section(result, measure_by))
-    at = next((i + 1 for i, s in enumerate(report.sections) if s.title == "Totals"),
-              len(report.sections))
-    report.sections[at:at] = views
-    return graph
+            views.append(Sankey("", result, measure_by))
+    at = next((i + 1 for i, b in enumerate(report.blocks) if b.title == "Totals"),
+              len(report.blocks))
+    report.blocks[at:at] = views
 
 
-def core_sections(case, result, figures) -> list:
-    """Headline figures, totals, balance check and MFCA matrix as page sections."""
-    sections = []
+def core_blocks(case, result, figures) -> list:
+    """Headline figures, totals, balance check and MFCA matrix as page blocks."""
+    blocks = []
     if figures:
-        sections.append(figures_section("Headline figures", figures))
+        blocks.append(Cards("Headline figures", figures))
     if case.network.meta.get("description"):
-        sections.append(text_section("Case", case.network.meta["description"]))
+        blocks.append(Text("Case", case.network.meta["description"]))
     tot = pd.DataFrame(totals(result), columns=["total", "value", "unit"]).set_index("total")
-    sections.append(table_section("Totals", tot))
+    blocks.append(Table("Totals", tot))
     res = result.residuals
     closed = res[res["closed"]].set_index(["node", "layer"])
     note = "Every closed layer of every node: in - out - stock must be 0."
@@ -97,21 +90,10 @@ def core_sections(case, result, figures) -> list:
                                 .index[:BALANCE_ROWS])
         note += (f" {len(res[res['closed']])} closed balances; the {BALANCE_ROWS} with the "
                  f"largest residual are listed (largest {worst:.3g}); residuals.csv has all.")
-    sections.append(table_section(
+    blocks.append(Table(
         "Balance check", closed[["in", "out", "stock", "residual", "unit"]], note=note))
-    sections.append(table_section(
+    blocks.append(Table(
         "MFCA flow-cost matrix", result.mfca(),
         note="Per quantity centre: positive and negative products by cost category (CNY), "
              "mass (t), standard coal (tce) and CO2 (t)."))
-    return sections
-
-
-def merge(report: Report, sub: Report, prefix: str) -> None:
-    """Add a plugin's report to the run report: tables and files prefixed, figures by name."""
-    for name, table in sub.tables.items():
-        report.tables[f"{prefix}_{name}"] = table
-    for name, value in sub.figures.items():
-        report.figures.setdefault(name, value)
-    report.sections += sub.sections
-    for name, text in sub.files.items():
-        report.files[name] = text
+    return blocks

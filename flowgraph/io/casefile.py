@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from ..errors import CaseFileError, FlowgraphError, ModelError
-from ..model.bulk import format_list, format_mapping, network_from_frames
+from ..errors import CaseFileError, FlowgraphError
+from ..model.bulk import format_list, format_mapping
 from ..model.network import Network
 from ..model.scenario import Scenario
 from ..model.schema import COST_CATEGORIES
@@ -31,73 +31,21 @@ TABLE_THRESHOLD = 500
 
 
 @dataclass
-class Figure:
-    """A headline figure of a case: an expression over a result, its unit, published value."""
-
-    name: str
-    expr: str
-    unit: str = ""
-    published: float | None = None
-    scenario: str | None = None
-    note: str = ""
-    origin: str | None = None
-
-    def to_record(self) -> dict:
-        rec = {"name": self.name, "expr": self.expr}
-        for key in ("unit", "published", "scenario", "note"):
-            v = getattr(self, key)
-            if v not in (None, ""):
-                rec[key] = v
-        return rec
-
-
-@dataclass
-class Case:
-    """A network with its scenarios, headline figures and plugin sections."""
+class CaseData:
+    """What a case file holds, as plain data: the network, scenarios by name, figure
+    records (name, expr, unit, published, scenario, note, origin), the plugin sections,
+    and where it came from (folder, and the file:line of each section's header)."""
 
     network: Network
     scenarios: dict = field(default_factory=dict)
     figures: list = field(default_factory=list)
     sections: dict = field(default_factory=dict)
     path: Path | None = None
+    section_origins: dict = field(default_factory=dict)
 
-    def __post_init__(self):
-        self.network.case = self
-        self._results: dict = {}
 
-    @property
-    def name(self) -> str:
-        return self.network.name
-
-    def section(self, name: str) -> dict:
-        """A plugin's section of case.toml ({} if absent)."""
-        return self.sections.get(name, {})
-
-    def scenario(self, name: str) -> Scenario:
-        try:
-            return self.scenarios[name]
-        except KeyError:
-            known = ", ".join(self.scenarios) or "none"
-            raise ModelError(f"case '{self.name}' has no scenario '{name}' (scenarios: {known})",
-                             origin=str(self.path) if self.path else None) from None
-
-    def network_for(self, scenario: str | None = None) -> Network:
-        """The base network, or a new network with the named scenario applied."""
-        if scenario in (None, "base"):
-            return self.network
-        return self.network.apply(self.scenario(scenario))
-
-    def result(self, scenario: str | None = None):
-        """The solved result of the base or a scenario (solved once, then kept).
-
-        A case whose [case] table says `strict = false` is solved as far as its data go:
-        flows nothing determines are left unknown (NaN) instead of raising (a park network
-        whose exchanges are mostly unquantified, for example)."""
-        key = scenario or "base"
-        if key not in self._results:
-            strict = bool(self.network.meta.get("strict", True))
-            self._results[key] = self.network_for(scenario).solve(scenario=key, strict=strict)
-        return self._results[key]
+#: keys a [[figure]] record may hold
+FIGURE_KEYS = ("name", "expr", "unit", "published", "scenario", "note")
 
 
 # -- loading -----------------------------------------------------------------------------
@@ -111,8 +59,8 @@ def case_file(path) -> Path:
     return p
 
 
-def load_case(path) -> Network:
-    """Load a case folder or case.toml; returns the Network, with `.case` the whole Case."""
+def read_case(path) -> CaseData:
+    """Read a case folder or case.toml as plain CaseData; errors name file and line."""
     file = case_file(path)
     folder = file.parent
     data, text = read_toml(file)
@@ -166,13 +114,13 @@ def load_case(path) -> Network:
         where = origin("figure", k)
         fname = _need(rec, "name", "figure", where)
         expr = _need(rec, "expr", "figure", where)
-        unknown = set(rec) - {"unit", "published", "scenario", "note"}
+        unknown = set(rec) - set(FIGURE_KEYS)
         if unknown:
             raise CaseFileError(f"figure '{fname}': unknown key(s) {sorted(unknown)}", origin=where)
-        figures.append(Figure(fname, expr, origin=where, **rec))
+        figures.append({"name": fname, "expr": expr, **rec, "origin": where})
     sections = {k: v for k, v in data.items() if k not in CORE_KEYS}
-    Case(net, scenarios, figures, sections, folder)
-    return net
+    section_origins = {k: origin(k, 0) if k in lines else str(file) for k in sections}
+    return CaseData(net, scenarios, figures, sections, folder, section_origins)
 
 
 def _table(data, key, file) -> dict:
@@ -225,7 +173,7 @@ def _from_tables(folder, tables, name, period, meta) -> Network:
         carriers = carriers.assign(_origin=c_origin)
     nodes = _unflatten_costs(nodes)
     try:
-        return network_from_frames(Network, nodes, flows, carriers, name=name, period=period,
+        return Network.from_frames(nodes, flows, carriers, name=name, period=period,
                                    origin_nodes=n_origin, origin_flows=f_origin, **meta)
     except FlowgraphError:
         raise
@@ -244,10 +192,10 @@ def _unflatten_costs(nodes: pd.DataFrame) -> pd.DataFrame:
 
 # -- saving ------------------------------------------------------------------------------
 
-def save_case(obj, path, tables: bool | str = "auto") -> Path:
-    """Write a Network or Case as a case folder; returns the case.toml path."""
-    net = obj.network if isinstance(obj, Case) else obj
-    case = obj if isinstance(obj, Case) else getattr(net, "case", None)
+def write_case(net: Network, path, *, scenarios=(), figures=(), sections=None,
+               tables: bool | str = "auto") -> Path:
+    """Write a network with its scenarios (Scenario objects), figure records and plugin
+    sections as a case folder; returns the case.toml path."""
     p = Path(path)
     file = p if p.suffix == ".toml" else p / "case.toml"
     folder = file.parent
@@ -269,13 +217,13 @@ def save_case(obj, path, tables: bool | str = "auto") -> Path:
             data["node"] = nodes
         if flows:
             data["flow"] = flows
-    if case is not None:
-        if case.scenarios:
-            data["scenario"] = [_plain(s.to_record()) for s in case.scenarios.values()]
-        if case.figures:
-            data["figure"] = [_plain(f.to_record()) for f in case.figures]
-        for k, v in case.sections.items():
-            data[k] = v
+    if scenarios:
+        data["scenario"] = [_plain(s.to_record()) for s in scenarios]
+    if figures:
+        data["figure"] = [_plain({k: v for k, v in f.items() if k in FIGURE_KEYS})
+                          for f in figures]
+    for k, v in (sections or {}).items():
+        data[k] = v
     file.write_text(tomli_w.dumps(data), encoding="utf-8")
     return file
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError
-from ..solvers.propagate import Origins, propagate
+from ..solvers.propagate import Origins
 
 #: attributes a stream can be followed in, and the per-unit factor each injects
 STREAM_ATTRIBUTES = ("cost", "tce", "co2")
@@ -71,9 +71,7 @@ def propagate_streams(result, carriers=None, attributes=STREAM_ATTRIBUTES):
     if not carriers or not attributes:
         raise ModelError("energy value stream: no carriers to follow (none of kind energy or "
                          "water is purchased); name them")
-    origins = stream_origins(result, carriers, attributes)
-    x = np.nan_to_num(result.quantities, nan=0.0)
-    return propagate(result.compiled, x, origins, cache=result.network._solver_cache)
+    return result.propagate(stream_origins(result, carriers, attributes))
 
 
 def energy_value_stream(result, carriers=None, attributes=STREAM_ATTRIBUTES,

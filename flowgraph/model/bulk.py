@@ -17,27 +17,23 @@ from ..errors import ModelError, UnitError
 from . import units
 from .carriers import infer_carrier
 from .schema import attributes
-from .tables import Table, _normalise, is_missing
+from .tables import is_missing, normalise_frame
 
 
-def network_from_frames(cls, nodes, flows, carriers=None, *, name="network", period="yr",
-                        origin_nodes=None, origin_flows=None, **meta):
-    """Build a Network from node, flow and carrier tables (see Network.from_frames)."""
-    net = cls(name, period, **meta)
-    if carriers is not None:
-        records = carriers.to_dict("records") if isinstance(carriers, pd.DataFrame) \
-            else list(carriers)
-        for rec in records:
-            rec = {k: v for k, v in rec.items() if not is_missing(v)}
-            if "composition" in rec:
-                rec["composition"] = parse_mapping(rec["composition"])
-            if "layers" in rec:
-                rec["layers"] = parse_list(rec["layers"])
-            cname = rec.pop("name")
-            net.add_carrier(cname, origin=rec.pop("_origin", None), **rec)
-    net._nodes = Table("node", node_frame(nodes, origin_nodes))
-    net._flows = Table("flow", flow_frame(net, flows, origin_flows))
-    return net
+def carrier_records(carriers) -> list[dict]:
+    """Carrier rows (a DataFrame or records) as add_carrier keyword records, lists and
+    mappings parsed, empty cells dropped."""
+    records = carriers.to_dict("records") if isinstance(carriers, pd.DataFrame) \
+        else list(carriers)
+    out = []
+    for rec in records:
+        rec = {k: v for k, v in rec.items() if not is_missing(v)}
+        if "composition" in rec:
+            rec["composition"] = parse_mapping(rec["composition"])
+        if "layers" in rec:
+            rec["layers"] = parse_list(rec["layers"])
+        out.append(rec)
+    return out
 
 
 def node_frame(nodes: pd.DataFrame, origin=None) -> pd.DataFrame:
@@ -52,7 +48,7 @@ def node_frame(nodes: pd.DataFrame, origin=None) -> pd.DataFrame:
         frame["stock"] = [None if is_missing(v) else
                           {k: float(x) for k, x in parse_mapping(v).items()}
                           for v in frame["stock"].to_numpy(dtype=object)]
-    return _normalise("node", frame)
+    return normalise_frame("node", frame)
 
 
 def flow_frame(net, flows: pd.DataFrame, origin=None) -> pd.DataFrame:
@@ -87,7 +83,7 @@ def flow_frame(net, flows: pd.DataFrame, origin=None) -> pd.DataFrame:
         frame["role"] = frame["role"].where(frame["role"].notna(), "product")
     else:
         frame["role"] = "product"
-    return _normalise("flow", frame)
+    return normalise_frame("flow", frame)
 
 
 def _indexed(df: pd.DataFrame, what: str) -> pd.DataFrame:

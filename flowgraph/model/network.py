@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError, UnitError, name_list
-from . import units
+from . import bulk, units
 from .carriers import Carrier, infer_carrier
 from .schema import COST_CATEGORIES, allowed, attributes
 from .tables import Table, is_missing
@@ -37,10 +37,6 @@ class Network:
         self.carriers: dict[str, Carrier] = {}
         self._nodes = Table("node")
         self._flows = Table("flow")
-        # factorisations kept for reuse; shared with the networks apply() derives from this one
-        self._solver_cache: dict = {}
-        #: the Case this network was loaded from (scenarios, figures, plugin sections), if any
-        self.case = None
 
     def __repr__(self) -> str:
         return (f"<Network '{self.name}': {len(self._nodes)} nodes, {len(self._flows)} flows, "
@@ -237,46 +233,33 @@ class Network:
 
     # -- whole-network operations --------------------------------------------------------
     def copy(self, name: str | None = None) -> Network:
-        """An independent copy (sharing only the factorisation cache)."""
+        """An independent copy, in O(1): the tables are shared until either network changes
+        a row (copy on write), so a copy is also a cheap snapshot."""
         new = Network(name or self.name, self.period, **self.meta)
         new.carriers = dict(self.carriers)
         new._nodes = self._nodes.copy()
         new._flows = self._flows.copy()
-        new._solver_cache = self._solver_cache
-        new.case = self.case
         return new
 
     def apply(self, scenario) -> Network:
         """A new network with the scenario's edits applied; this one is not changed."""
         return scenario.apply_to(self)
 
-    def solve(self, **options):
-        """Close the balances, then propagate value along the flows; returns a Result."""
-        from ..solvers.result import solve_network
-        return solve_network(self, **options)
-
-    def reconcile(self, **options):
-        """Adjust measured quantities (quantity with sigma) and transfer coefficients (share
-        with share_sigma) within their uncertainties until the balances close (weighted least
-        squares, as STAN does); returns a Reconciliation, a Result with sigma, adjustment and
-        tests per flow and the chi-square test. See flowgraph.solvers.reconciliation."""
-        from ..solvers.reconciliation import reconcile_network
-        return reconcile_network(self, **options)
-
-    def check(self, **options):
-        """Diagnose the balance system without raising: a CheckReport."""
-        from ..solvers.check import check_network
-        return check_network(self, **options)
-
     @classmethod
     def from_frames(cls, nodes: pd.DataFrame, flows: pd.DataFrame, carriers=None, *,
-                    name: str = "network", period: str = "yr", **meta) -> Network:
+                    name: str = "network", period: str = "yr", origin_nodes=None,
+                    origin_flows=None, **meta) -> Network:
         """A network from bulk tables: `nodes` with an id column or index (kind, layers, ...),
         `flows` with source, target, carrier and quantity/share/per_flow+per_ratio/unit/...,
         `carriers` a DataFrame or list of records (name, kind, unit, factors). Vectorised:
-        millions of flows are fine; checks run when the network is compiled."""
-        from .bulk import network_from_frames
-        return network_from_frames(cls, nodes, flows, carriers, name=name, period=period, **meta)
+        millions of flows are fine; checks run when the network is compiled. origin_nodes /
+        origin_flows: the file:line of each row, for messages."""
+        net = cls(name, period, **meta)
+        for rec in bulk.carrier_records(carriers) if carriers is not None else ():
+            net.add_carrier(rec.pop("name"), origin=rec.pop("_origin", None), **rec)
+        net._nodes = Table("node", bulk.node_frame(nodes, origin_nodes))
+        net._flows = Table("flow", bulk.flow_frame(net, flows, origin_flows))
+        return net
 
 
 # -- records -----------------------------------------------------------------------------

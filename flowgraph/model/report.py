@@ -1,67 +1,137 @@
-"""What a plugin (or `flowgraph run`) returns: named tables, figures, a summary, pages."""
+"""What a plugin (or `flowgraph run`) returns: a Report, plain data that the views render.
+
+A Report holds named tables (DataFrames, with the unit of each column), headline figures
+(name -> value, summary.json), a short text summary, extra files, and the blocks of its page
+in order: tables, figure cards, text, charts (plotly figure specifications as JSON-able
+dicts), and requests to draw a result's flow graph or Sankey diagram. Nothing here renders:
+flowgraph.views.render turns a Report into HTML, CSV and JSON, so plugins never import views.
+"""
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 
 @dataclass
+class Table:
+    """A table on the page: `frame` with the unit of each column (`units`, column -> unit)."""
+
+    title: str
+    frame: pd.DataFrame
+    note: str = ""
+    index: bool = True
+    digits: int = 6
+    units: dict = field(default_factory=dict)
+    level: int = 2
+
+
+@dataclass
+class Cards:
+    """Headline figures as cards: dicts with name, value, unit and optionally published."""
+
+    title: str
+    items: list
+    note: str = ""
+    level: int = 2
+
+
+@dataclass
+class Text:
+    """Plain text; blank lines separate paragraphs."""
+
+    title: str
+    text: str
+    note: str = ""
+    level: int = 2
+
+
+@dataclass
+class Chart:
+    """A chart: a plotly figure specification ({'data': [...], 'layout': {...}}). A plotly
+    Figure object is accepted and kept as its dict."""
+
+    title: str
+    figure: dict
+    note: str = ""
+    height: int | None = None
+    level: int = 2
+
+    def __post_init__(self):
+        if hasattr(self.figure, "to_plotly_json"):
+            self.figure = self.figure.to_dict()
+
+
+@dataclass
+class FlowGraph:
+    """The interactive flow graph of a Result (options as views.graph.graph_view takes)."""
+
+    title: str
+    result: object
+    note: str = ""
+    options: dict = field(default_factory=dict)
+    level: int = 2
+
+
+@dataclass
+class Sankey:
+    """A Sankey diagram of a Result in one measure (mass, energy, cost, tce, co2, ...)."""
+
+    title: str
+    result: object
+    measure: str = "mass"
+    note: str = ""
+    level: int = 2
+
+
+#: what a page is made of
+Block = Table | Cards | Text | Chart | FlowGraph | Sankey
+
+
+@dataclass
+class Page:
+    """A page of its own (a file of a report): a title and blocks; layout 'report' (a
+    readable column) or 'full' (one view filling the window)."""
+
+    title: str
+    blocks: list
+    layout: str = "report"
+
+
+@dataclass
 class Report:
-    """Named DataFrames, headline figures (name -> value), a short text summary, page
-    sections (flowgraph.views.page.Section) rendered as report.html, and extra files
-    (name -> text, e.g. a self-contained HTML view)."""
+    """Named tables (with `units`: table name -> column -> unit), headline figures (name ->
+    value), a text summary, the page's blocks and extra files (name -> text, or a Page)."""
 
     name: str
     tables: dict = field(default_factory=dict)
     figures: dict = field(default_factory=dict)
     summary: str = ""
     files: dict = field(default_factory=dict)
-    sections: list = field(default_factory=list)
+    blocks: list = field(default_factory=list)
     title: str = ""
+    units: dict = field(default_factory=dict)
 
-    def html(self) -> str:
-        """The report as one self-contained HTML page."""
-        from ..views.page import html_page
-        return html_page(self.title or self.name, self.sections)
+    def add_table(self, name: str, frame: pd.DataFrame, units: dict | None = None) -> None:
+        """Add a named table (written as NAME.csv) with the unit of each column."""
+        self.tables[name] = frame
+        if units:
+            self.units[name] = dict(units)
 
-    def write(self, out_dir) -> list[Path]:
-        """Write tables as CSV, figures as summary.json, sections as report.html, and the
-        extra files; returns the paths written."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, table in self.tables.items():
-            path = out / f"{name}.csv"
-            table.to_csv(path)
-            written.append(path)
-        path = out / "summary.json"
-        path.write_text(json.dumps(jsonable(self.figures), indent=2, ensure_ascii=False),
-                        encoding="utf-8")
-        written.append(path)
-        if self.sections:
-            path = out / "report.html"
-            path.write_text(self.html(), encoding="utf-8")
-            written.append(path)
-        for name, text in self.files.items():
-            path = out / name
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
-        return written
-
-
-def layered_options(defaults: dict, section: dict, given: dict) -> dict:
-    """A plugin's options: its defaults, then the case's section, then what the caller gave
-    (None means not given); keys the plugin does not know are ignored."""
-    opts = dict(defaults)
-    opts.update({k: v for k, v in section.items() if k in defaults})
-    opts.update({k: v for k, v in given.items() if k in defaults and v is not None})
-    return opts
+    def merge(self, other: Report, prefix: str) -> None:
+        """Add another report's tables and files (tables prefixed), figures (by name, the
+        first kept) and blocks: a plugin's report joining the run report."""
+        for name, table in other.tables.items():
+            self.tables[f"{prefix}_{name}"] = table
+            if name in other.units:
+                self.units[f"{prefix}_{name}"] = other.units[name]
+        for name, value in other.figures.items():
+            self.figures.setdefault(name, value)
+        self.blocks += other.blocks
+        self.files.update(other.files)
 
 
 def jsonable(value):
@@ -70,6 +140,8 @@ def jsonable(value):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [jsonable(v) for v in value.tolist()]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):

@@ -21,6 +21,9 @@ class Table:
         self._frame = frame if frame is not None else _empty(component)
         self._rows: list[dict] = []
         self._pending: dict = {}
+        # the frame is shared with copies (snapshots, derived networks): copy it before the
+        # first change in place, so that what a copy holds never changes under it
+        self._shared = False
 
     # -- reading -------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -35,8 +38,9 @@ class Table:
             new = pd.DataFrame.from_records(self._rows, index="id")
             frames = [f for f in (self._frame, new) if len(f)]
             frame = pd.concat(frames, axis=0, sort=False) if len(frames) > 1 else new
-            self._frame = _normalise(self.component, frame)
+            self._frame = normalise_frame(self.component, frame)
             self._rows, self._pending = [], {}
+            self._shared = False
         return self._frame
 
     def ids(self) -> pd.Index:
@@ -64,6 +68,9 @@ class Table:
                 row[k] = v
             return
         frame = self.frame()
+        if self._shared:
+            frame = frame.copy()
+            self._shared = False
         for k, v in values.items():
             if k not in frame.columns:
                 frame[k] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
@@ -76,9 +83,14 @@ class Table:
     def drop(self, keys) -> None:
         frame = self.frame()
         self._frame = frame.drop(index=list(keys))
+        self._shared = False
 
     def copy(self) -> Table:
-        return Table(self.component, self.frame().copy())
+        """An independent table in O(1): both share the frame until either changes a row in
+        place (copy on write); appends and drops build new frames anyway."""
+        new = Table(self.component, self.frame())
+        new._shared = self._shared = True
+        return new
 
 
 def _fits(dtype, value) -> bool:
@@ -109,10 +121,10 @@ def _empty(component: str) -> pd.DataFrame:
     cols = [a for a in attributes(component) if a != "id"]
     frame = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     frame.index = pd.Index([], dtype=object, name="id")
-    return _normalise(component, frame)
+    return normalise_frame(component, frame)
 
 
-def _normalise(component: str, frame: pd.DataFrame) -> pd.DataFrame:
+def normalise_frame(component: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Schema columns present with their types: floats as float64 (NaN = not given); ids as
     an object index (strings from CSV or code), or integers as they are (bulk tables)."""
     if frame.index.dtype != object and frame.index.dtype.kind not in "iu":

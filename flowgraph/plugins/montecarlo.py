@@ -16,6 +16,7 @@ import pandas as pd
 from ..errors import ModelError
 from ..model.report import Report, layered_options
 from ..solvers.batch import COLUMNS
+from ..solvers.inputs import from_records
 from ..solvers.sampling import PERCENTILES, first_order, monte_carlo
 from ..views.page import figure_section, figures_section, table_section, text_section
 
@@ -55,11 +56,18 @@ class UncertaintyPlugin:
                              "their own scenarios")
         opts = self.options(case, **given)
         q = tuple(opts["percentiles"])
-        mc = monte_carlo(case, draws=int(opts["draws"]), seed=opts["seed"],
+        inputs, figures = case_inputs(case), case.figure_model()
+        mc = monte_carlo(case.network, inputs, draws=int(opts["draws"]), seed=opts["seed"],
                          sigmas=bool(opts["sigmas"]), columns=opts["columns"],
-                         progress=progress)
-        fo = first_order(case, sigmas=bool(opts["sigmas"]), columns=opts["columns"])
+                         figures=figures, progress=progress)
+        fo = first_order(case.network, inputs, sigmas=bool(opts["sigmas"]),
+                         columns=opts["columns"], figures=figures)
         return build_report(case, mc, fo, parse_target(opts["target"], mc.figure_names), q)
+
+
+def case_inputs(case) -> list:
+    """The [[uncertainty.input]] records of a case's [uncertainty] section, as Inputs."""
+    return from_records(case.section("uncertainty").get("input", []), case.path)
 
 
 def parse_target(target, figure_names):

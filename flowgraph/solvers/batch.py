@@ -172,7 +172,7 @@ class Batch:
         """A Result for one draw (for figures)."""
         bal = Balance(x, np.zeros(0), self.red, self.balance.structure, None, np.zeros(0),
                       np.zeros(0, np.int64))
-        return Result(self.net, c, bal, values, scenario=scenario)
+        return Result(c, bal, values, scenario=scenario)
 
 
 def _recipe_columns(c: Compiled, root, mult, flows: list[int]) -> sp.csr_matrix:

@@ -290,7 +290,7 @@ def compile_network(net: Network) -> Compiled:
                                   for c in COST_CATEGORIES]) if len(nodes) else np.zeros((0, 4))
     itype = _index_type(len(node_ids))
     comp = Compiled(
-        network=net, node_ids=node_ids, node_kind=kind, flow_ids=flow_ids,
+        network=net.copy(), node_ids=node_ids, node_kind=kind, flow_ids=flow_ids,
         tail=tail.astype(itype), head=head.astype(itype), spec=spec, param=param,
         per_index=per_index, pair=pair, **tables,
         flow_price=(priced, own_price[priced]), role_code=role_code, negative=negative,

@@ -19,7 +19,7 @@ from .result import Result
 
 # -- values ---------------------------------------------------------------------------------
 
-def propagate_reconciled(c, fit, net):
+def propagate_reconciled(c, fit, cache=None):
     """Value flow on the reconciled quantities; returns (Propagation, note). With
     unobservable flows, value is propagated on two fillings of them that both satisfy the
     balances: what comes out the same does not depend on them (a centre's product when only
@@ -31,7 +31,7 @@ def propagate_reconciled(c, fit, net):
     unobs = np.flatnonzero(~fit.observable)
     try:
         if not len(unobs):
-            return propagate(c, x, cache=net._solver_cache), ""
+            return propagate(c, x, cache=cache), ""
         if fit.completions:
             try:
                 a, b = (propagate(c, xc) for xc in fit.completions)
@@ -45,7 +45,7 @@ def propagate_reconciled(c, fit, net):
                     va[diff] = np.nan
                 a.flow[unobs] = np.nan
                 return a, ""
-        values = propagate(c, np.where(np.isnan(x), 1.0, x), cache=net._solver_cache)
+        values = propagate(c, np.where(np.isnan(x), 1.0, x), cache=cache)
     except FlowgraphError as exc:
         k = len(ATTRIBUTES)
         nan = np.full((c.n_nodes, k), np.nan)
@@ -101,9 +101,9 @@ class Reconciliation(Result):
     adjustment, test and gross_error; `tests` has one row per measured variable; `chi2`,
     `dof`, `p_value` and `passed` are the global test."""
 
-    def __init__(self, network, compiled, balance, values, constraints: Constraints, fit,
+    def __init__(self, compiled, balance, values, constraints: Constraints, fit,
                  alpha: float, scenario=None, timings=None, eliminated=(), note: str = ""):
-        super().__init__(network, compiled, balance, values, scenario=scenario, timings=timings)
+        super().__init__(compiled, balance, values, scenario=scenario, timings=timings)
         #: why value flow could not be propagated, if it could not
         self.note = note
         self.constraints = constraints

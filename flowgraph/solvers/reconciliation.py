@@ -79,7 +79,7 @@ class Fit:
 
 def reconcile_network(net, *, alpha: float = 0.05, method: str = "auto", max_iter: int = 50,
                       tol: float = 1e-8, drop=(), eliminate: bool = False,
-                      scenario: str | None = None) -> Reconciliation:
+                      scenario: str | None = None, cache: dict | None = None) -> Reconciliation:
     """Reconcile the measured data of `net` with its balances; returns a Reconciliation (a
     Result whose quantities are the reconciled ones, with values propagated).
 
@@ -89,7 +89,7 @@ def reconcile_network(net, *, alpha: float = 0.05, method: str = "auto", max_ite
     stops when no measured value moves by more than tol times its sigma. drop: ids of flows
     whose measured (or exact) quantity or share is ignored. eliminate: serial elimination
     of gross errors: while the global test fails, drop the flagged measurement with the
-    largest normalised adjustment and reconcile again.
+    largest normalised adjustment and reconcile again. cache: a Solver's factorisations.
     """
     if not 0 < alpha < 1:
         raise ValueError("alpha must be in (0, 1)")
@@ -114,11 +114,11 @@ def reconcile_network(net, *, alpha: float = 0.05, method: str = "auto", max_ite
                            float(z[worst])))
         dropped.append(c.flow_ids[flow])
     t2 = time.perf_counter()
-    values, note = propagate_reconciled(c, fit, net)
+    values, note = propagate_reconciled(c, fit, cache)
     t3 = time.perf_counter()
     bal = Balance(fit.x, np.zeros(0), None, None, None, np.zeros(0), np.zeros(0, np.int64))
     timings = {"compile": t1 - t0, "reconcile": t2 - t1, "propagate": t3 - t2}
-    return Reconciliation(net, c, bal, values, k, fit, alpha, scenario=scenario, timings=timings,
+    return Reconciliation(c, bal, values, k, fit, alpha, scenario=scenario, timings=timings,
                           eliminated=eliminated, note=note)
 
 

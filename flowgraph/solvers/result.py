@@ -18,20 +18,43 @@ FLOW_COLUMNS = ("source", "target", "carrier", "kind", "role", "quantity", "unit
 
 
 class Result:
-    """Solved quantities and propagated values of one network (one scenario)."""
+    """Solved quantities and propagated values of one network (one scenario), a snapshot:
+    it holds the compiled arrays and a copy of the network as solved, so editing the network
+    afterwards neither changes nor breaks it."""
 
-    def __init__(self, network, compiled: Compiled, balance: Balance, values: Propagation,
-                 scenario: str | None = None, timings: dict | None = None):
-        self.network = network
+    def __init__(self, compiled: Compiled, balance: Balance, values: Propagation,
+                 scenario: str | None = None, timings: dict | None = None,
+                 cache: dict | None = None):
         self.compiled = compiled
         self.balance = balance
         self.values = values
-        self.scenario = scenario or network.meta.get("scenario") or "base"
+        self.scenario = scenario or compiled.network.meta.get("scenario") or "base"
         self.timings = timings or {}
+        # the factorisations of the Solver that made this result (value flow of further
+        # attributes reuses them); not pickled
+        self._cache = cache
+
+    @property
+    def network(self):
+        """The network as it was solved (a copy-on-write snapshot)."""
+        return self.compiled.network
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_cache"] = None
+        return state
 
     def __repr__(self) -> str:
-        return (f"<Result '{self.network.name}' [{self.scenario}]: {self.compiled.n_flows} flows, "
-                f"total cost {self.total('cost'):,.6g} CNY>")
+        c = self.compiled
+        sold = (c.node_kind[c.head] == "sink") & ~c.negative
+        return (f"<Result '{self.network.name}' [{self.scenario}]: {c.n_flows} flows, "
+                f"cost of products sold {self.total('cost', mask=sold):,.6g} CNY>")
+
+    def propagate(self, origins) -> Propagation:
+        """Value flow of other attributes (Origins) on these quantities, reusing the value
+        factorisation of the solve when it is still held."""
+        return propagate(self.compiled, np.nan_to_num(self.balance.x, nan=0.0), origins,
+                         cache=self._cache)
 
     @property
     def quantities(self) -> np.ndarray:
@@ -104,10 +127,11 @@ class Result:
         from .mfca import flow_cost_matrix
         return flow_cost_matrix(self, **options)
 
-    def total(self, column: str, **where) -> float:
-        """Sum of a flows column over the flows matching `where` (column=value or list)."""
+    def total(self, column: str, mask=None, **where) -> float:
+        """Sum of a flows column over the flows matching `where` (column=value or list)
+        and the boolean `mask` (one entry per flow) if given."""
         f = self.flows
-        mask = np.ones(len(f), dtype=bool)
+        mask = np.ones(len(f), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
         for col, want in where.items():
             vals = f[col].to_numpy()
             mask &= np.isin(vals, want if isinstance(want, (list, tuple, set)) else [want])

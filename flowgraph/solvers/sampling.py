@@ -12,6 +12,7 @@ batch.Batch, which reuses the balance factorisation while only known quantities 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,41 +22,49 @@ from ..errors import FlowgraphError, ModelError
 from .batch import COLUMNS, Batch
 from .compiled import compile_network
 from .distributions import describe
-from .inputs import bind, bind_each, from_records, merge, sigma_inputs
+from .inputs import bind, bind_each, merge, sigma_inputs
 from .progress import Progress
+from .solver import Solver
 
 PERCENTILES = (5, 50, 95)
 #: first-order derivatives by central differences of this fraction of each input's sd
 STEP = 1e-4
 
 
-def case_inputs(case) -> list:
-    """The [[uncertainty.input]] records of a case's [uncertainty] section."""
-    section = case.section("uncertainty")
-    return from_records(section.get("input", []), case.path)
+@dataclass
+class FigureModel:
+    """Headline figures as the sampling sees them: `figures` (objects with name, unit and
+    scenario), `network_for(scenario)` giving the network a figure's scenario is solved on,
+    `evaluate(results)` giving the figure values (as Case.figure_values rows) from the results
+    of one draw by scenario name, and `nominal()` the values as solved. The application layer
+    builds it from a Case (Case.figure_model); the numerics never see a Case."""
+
+    figures: list
+    network_for: Callable
+    evaluate: Callable
+    nominal: Callable
 
 
 class _Model:
     """The base network (and the scenario networks the case's figures use) with the inputs
     bound to each; runs a matrix of input values through all of them."""
 
-    def __init__(self, target, inputs=None, *, sigmas=True, columns=COLUMNS, flows=None,
-                 reuse=True, figures=True):
-        net, case = _network_and_case(target)
-        self.net, self.case = net, case
+    def __init__(self, net, inputs=None, *, sigmas=True, columns=COLUMNS, flows=None,
+                 reuse=True, figures: FigureModel | None = None):
+        self.net, self.model = net, figures
         c = compile_network(net)
-        given = list(inputs) if inputs is not None else (case_inputs(case) if case else [])
+        given = list(inputs) if inputs is not None else []
         self.inputs = merge(given, sigma_inputs(c) if sigmas else [])
         if not self.inputs:
             raise ModelError("no uncertain inputs: give distributions (inputs=[...], or "
                              "[[uncertainty.input]] in the case) or sigmas on flows")
         self.bound = bind(self.inputs, c)
         self.base = Batch(net, c, self.bound, columns, reuse, flows)
-        self.figures = list(case.figures) if case is not None and figures else []
+        self.figures = list(figures.figures) if figures is not None else []
         self.notes: list[str] = []
         self.scenarios: dict = {}
         for name in sorted({f.scenario for f in self.figures if f.scenario not in (None, "base")}):
-            snet = case.network_for(name)
+            snet = figures.network_for(name)
             sc = compile_network(snet)
             keep, shift, bound = [], [], []
             for j, (inp, b) in enumerate(zip(self.inputs, bind_each(self.inputs, sc))):
@@ -96,22 +105,18 @@ class _Model:
                 for name, (b, _, _) in self.scenarios.items():
                     cs, vs = b.values(VS[name][d], XS[name][:, d])
                     results[name] = b.result(cs, XS[name][:, d], vs, name)
-                figs[row] = _figure_values(self.case, results)
+                figs[row] = _figure_values(self.model, results)
                 if progress is not None:
                     progress.update(row + 1)
         return out, figs
 
     def nominal(self):
         """The model as given: flows columns of the kept flows, and the case's figures."""
-        if self.case is not None and self.net is self.case.network:
-            r = self.case.result()
-        else:
-            r = self.net.solve()
+        r = Solver(self.net).solve()
         flows = r.flows.loc[self.flow_ids, list(self.base.columns)]
         figs = {}
         if self.figures:
-            from ..app.figures import evaluate_figures
-            figs = {f["name"]: f["value"] for f in evaluate_figures(self.case)}
+            figs = {f["name"]: f["value"] for f in self.model.nominal()}
         return flows, figs
 
 
@@ -122,32 +127,9 @@ def _shifted(batch, V: np.ndarray, shift: np.ndarray) -> np.ndarray:
     return out
 
 
-class _DrawCase:
-    """The case as one draw sees it: its results instead of the solved ones."""
-
-    def __init__(self, case, results):
-        self._case = case
-        self._results = results
-        self.figures = case.figures
-
-    def result(self, scenario=None):
-        return self._results[scenario or "base"]
-
-    def __getattr__(self, name):
-        return getattr(self._case, name)
-
-
-def _figure_values(case, results) -> list:
-    from ..app.figures import evaluate_figures
-    values = evaluate_figures(_DrawCase(case, results))
+def _figure_values(model: FigureModel, results) -> list:
     return [float(f["value"]) if isinstance(f["value"], (int, float, np.floating))
-            else np.nan for f in values]
-
-
-def _network_and_case(target):
-    if hasattr(target, "network") and hasattr(target, "figures"):
-        return target.network, target
-    return target, getattr(target, "case", None)
+            else np.nan for f in model.evaluate(results)]
 
 
 # -- Monte Carlo ------------------------------------------------------------------------------
@@ -261,17 +243,18 @@ class MonteCarlo:
                              for j, b in enumerate(self.inputs)]).set_index("input")
 
 
-def monte_carlo(target, inputs=None, *, draws: int = 1000, seed: int | None = None,
-                sigmas: bool = True, columns=COLUMNS, flows=None, figures: bool = True,
-                reuse: bool = True, progress: bool | None = None, chunk: int = 64) -> MonteCarlo:
+def monte_carlo(network, inputs=None, *, draws: int = 1000, seed: int | None = None,
+                sigmas: bool = True, columns=COLUMNS, flows=None,
+                figures: FigureModel | None = None, reuse: bool = True,
+                progress: bool | None = None, chunk: int = 64) -> MonteCarlo:
     """Draw the inputs `draws` times (numpy Generator seeded with `seed`), solve and
-    propagate each draw, and keep the flows `columns` (of `flows`, default all) and the
-    case's figures. target: a Network (its case, if loaded from one, supplies figures and
-    [[uncertainty.input]]) or a Case. reuse=False refactorises the balance every draw (for
-    benchmarks). progress: a stderr progress line (default: when stderr is a terminal)."""
+    propagate each draw of `network`, and keep the flows `columns` (of `flows`, default all)
+    and the headline figures of `figures`. reuse=False refactorises the balance every draw
+    (for benchmarks). progress: a stderr progress line (default: when stderr is a terminal).
+    flowgraph.uncertainty.monte_carlo takes a Case and supplies its inputs and figures."""
     if draws < 2:
         raise ValueError("draws must be at least 2")
-    model = _Model(target, inputs, sigmas=sigmas, columns=columns, flows=flows, reuse=reuse,
+    model = _Model(network, inputs, sigmas=sigmas, columns=columns, flows=flows, reuse=reuse,
                    figures=figures)
     rng = np.random.default_rng(seed)
     V = np.empty((draws, len(model.bound)))
@@ -341,10 +324,10 @@ class FirstOrder:
                             index=pd.Index([b.name for b in self.inputs], name="input"))
 
 
-def first_order(target, inputs=None, *, sigmas: bool = True, columns=COLUMNS, flows=None,
-                figures: bool = True, step: float = STEP) -> FirstOrder:
+def first_order(network, inputs=None, *, sigmas: bool = True, columns=COLUMNS, flows=None,
+                figures: FigureModel | None = None, step: float = STEP) -> FirstOrder:
     """First-order propagation of the inputs' variances (same arguments as monte_carlo)."""
-    model = _Model(target, inputs, sigmas=sigmas, columns=columns, flows=flows,
+    model = _Model(network, inputs, sigmas=sigmas, columns=columns, flows=flows,
                    figures=figures)
     mu = np.array([b.dist.expectation for b in model.bound])
     var = np.array([b.dist.variance for b in model.bound])

@@ -13,6 +13,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import BalanceError, FlowgraphError
+from ..model.network import Network
+from ..solvers.compiled import KNOWN, compile_network
+from ..solvers.result import Result
+from ..solvers.solver import Solver
 
 #: attributes a view can measure flows by besides the balance layers, with their unit
 ATTRIBUTE_UNITS = {"cost": "CNY", "cost_material": "CNY", "cost_energy": "CNY",
@@ -50,18 +54,17 @@ class ViewData:
 
 
 def view_data(obj) -> ViewData:
-    """ViewData of a Result, a Network (solved here if it can be) or a Case."""
+    """ViewData of a Result, a Network (solved here if it can be) or anything that gives
+    its base Result by `.result()` (a Case)."""
     if isinstance(obj, ViewData):
         return obj
-    from ..model.network import Network
-    from ..solvers.result import Result
-    if hasattr(obj, "network") and hasattr(obj, "result") and not isinstance(obj, Result):
-        obj = obj.result(None)                      # a Case: its base result
+    if not isinstance(obj, (Result, Network)) and callable(getattr(obj, "result", None)):
+        obj = obj.result()                          # a Case: its base result
     if isinstance(obj, Result):
         return _from_result(obj)
     if isinstance(obj, Network):
         try:
-            return _from_result(obj.solve())
+            return _from_result(Solver(obj).solve())
         except BalanceError as exc:
             return _from_structure(obj, f"not solved ({exc.__class__.__name__}): only the "
                                         "given quantities are shown")
@@ -88,7 +91,6 @@ def _from_result(result) -> ViewData:
 
 
 def _from_structure(net, note: str) -> ViewData:
-    from ..solvers.compiled import KNOWN, compile_network
     c = compile_network(net)
     ff = net.flow_frame()
     q = np.where(c.spec == KNOWN, c.value, np.nan)

@@ -17,6 +17,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from ..version import __version__
+
 
 @dataclass
 class Section:
@@ -35,8 +37,11 @@ class Section:
 
 
 def table_section(title: str, frame: pd.DataFrame, note: str = "", index: bool = True,
-                  digits: int = 6) -> Section:
-    """A DataFrame as a table (numbers to `digits` significant figures)."""
+                  digits: int = 6, units: dict | None = None) -> Section:
+    """A DataFrame as a table (numbers to `digits` significant figures); `units` (column ->
+    unit) are shown in the column headers."""
+    if units:
+        frame = frame.rename(columns={c: f"{c} ({u})" for c, u in units.items() if u})
     return Section(title, table_html(frame, index=index, digits=digits), note)
 
 
@@ -68,9 +73,12 @@ def format_number(v, digits: int = 6) -> str:
 
 
 def figure_section(title: str, fig, note: str = "", height: int | None = None) -> Section:
-    """A plotly figure (its JavaScript is inlined once by html_page)."""
-    div = fig.to_html(full_html=False, include_plotlyjs=False,
-                      default_height=height or "100%", config={"displaylogo": False})
+    """A plotly figure, or its specification as a dict (its JavaScript is inlined once by
+    html_page)."""
+    import plotly.io as pio
+    div = pio.to_html(fig, full_html=False, include_plotlyjs=False,
+                      default_height=height or "100%", config={"displaylogo": False},
+                      validate=False)
     return Section(title, f'<div class="plot">{div}</div>', note, needs_plotly=True)
 
 
@@ -134,7 +142,6 @@ def html_page(title: str, sections: list[Section], subtitle: str = "",
               layout: str = "report") -> str:
     """A complete, self-contained HTML page. layout: 'report' (a readable column) or
     'full' (one view filling the window)."""
-    from .. import __version__
     needs = any(s.needs_plotly for s in sections)
     vis_js, vis_css, graph_js = _vis_assets() if any(s.needs_vis for s in sections) \
         else ("", "", "")

@@ -1,0 +1,136 @@
+"""The Case: a network with its scenarios, headline figures, plugin settings and file origins.
+
+What `flowgraph run` and every plugin work on. It is read from a case folder by io (plain
+data) and holds one Solver, so the base and every scenario of the case share their
+factorisations; results are solved once and kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import ModelError
+from ..io.casefile import FIGURE_KEYS, read_case, write_case
+from ..model.network import Network
+from ..model.scenario import Scenario
+from ..solvers.sampling import FigureModel
+from ..solvers.solver import Solver
+from .figures import evaluate_figures
+
+
+@dataclass
+class Figure:
+    """A headline figure of a case: an expression over a result, its unit, published value."""
+
+    name: str
+    expr: str
+    unit: str = ""
+    published: float | None = None
+    scenario: str | None = None
+    note: str = ""
+    origin: str | None = None
+
+    def to_record(self) -> dict:
+        rec = {"name": self.name, "expr": self.expr}
+        for key in FIGURE_KEYS[2:]:
+            v = getattr(self, key)
+            if v not in (None, ""):
+                rec[key] = v
+        return rec
+
+
+@dataclass
+class Case:
+    """A network with its scenarios, headline figures and plugin sections (case.toml)."""
+
+    network: Network
+    scenarios: dict = field(default_factory=dict)
+    figures: list = field(default_factory=list)
+    sections: dict = field(default_factory=dict)
+    path: Path | None = None
+    section_origins: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.figures = [f if isinstance(f, Figure) else Figure(**f) for f in self.figures]
+        self.solver = Solver(self.network, strict=bool(self.network.meta.get("strict", True)))
+        self._results: dict = {}
+
+    def __repr__(self) -> str:
+        return (f"<Case '{self.name}': {len(self.network.node_frame())} nodes, "
+                f"{len(self.network.flow_frame())} flows, {len(self.scenarios)} scenarios, "
+                f"{len(self.figures)} figures>")
+
+    @property
+    def name(self) -> str:
+        return self.network.name
+
+    def section(self, name: str) -> dict:
+        """A plugin's section of case.toml ({} if absent)."""
+        return self.sections.get(name, {})
+
+    def origin(self, section: str | None = None) -> str | None:
+        """The file:line of a section's header, or the case file, for messages."""
+        if section is not None and section in self.section_origins:
+            return self.section_origins[section]
+        return str(self.path / "case.toml") if self.path is not None else None
+
+    def scenario(self, name: str) -> Scenario:
+        try:
+            return self.scenarios[name]
+        except KeyError:
+            known = ", ".join(self.scenarios) or "none"
+            raise ModelError(f"case '{self.name}' has no scenario '{name}' (scenarios: {known})",
+                             origin=self.origin()) from None
+
+    def network_for(self, scenario: str | None = None) -> Network:
+        """The base network, or a new network with the named scenario applied."""
+        if scenario in (None, "base"):
+            return self.network
+        return self.network.apply(self.scenario(scenario))
+
+    def result(self, scenario: str | None = None):
+        """The solved result of the base or a scenario (solved once, then kept).
+
+        A case whose [case] table says `strict = false` is solved as far as its data go:
+        flows nothing determines are left unknown (NaN) instead of raising (a park network
+        whose exchanges are mostly unquantified, for example)."""
+        key = scenario or "base"
+        if key not in self._results:
+            self._results[key] = self.solver.solve(self.network_for(scenario), scenario=key)
+        return self._results[key]
+
+    def solve(self, network: Network | None = None, **options):
+        """Solve the base network afresh, or another network derived from it (an edited
+        copy), with the case's solver, so that it reuses the case's factorisations."""
+        return self.solver.solve(network if network is not None else self.network, **options)
+
+    def figure_values(self, results=None) -> list[dict]:
+        """Every headline figure: name, value, unit, published, deviation, scenario, expr;
+        on `results` (Result by scenario name) instead of the solved ones if given."""
+        return evaluate_figures(self, results=results)
+
+    def figure_model(self) -> FigureModel:
+        """The figures as the sampling engine takes them (solvers.sampling.FigureModel)."""
+        return FigureModel(self.figures, self.network_for,
+                           lambda results: self.figure_values(results), self.figure_values)
+
+    def save(self, path, tables: bool | str = "auto") -> Path:
+        """Write the case as a folder (case.toml plus CSV tables when large)."""
+        return write_case(self.network, path, scenarios=list(self.scenarios.values()),
+                          figures=[f.to_record() for f in self.figures],
+                          sections=self.sections, tables=tables)
+
+
+def load_case(path) -> Case:
+    """Read a case folder (or its case.toml) as a Case."""
+    data = read_case(path)
+    return Case(data.network, data.scenarios, data.figures, data.sections, data.path,
+                data.section_origins)
+
+
+def save_case(obj, path, tables: bool | str = "auto") -> Path:
+    """Write a Case or a bare Network as a case folder; returns the case.toml path."""
+    if isinstance(obj, Case):
+        return obj.save(path, tables=tables)
+    return write_case(obj, path, tables=tables)
