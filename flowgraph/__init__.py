@@ -34,7 +34,6 @@ from .errors import (
 from .model import Carrier, Edit, Network, Scenario
 from .model.report import Report
 from .solvers import Result, Solver, compare
-
 from .version import __version__
 
 __all__ = [

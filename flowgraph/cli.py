@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 
 from .app.case import load_case
-from .app.registry import available, get
+from .app.registry import available, broken, get
 from .app.runner import run_case, totals
 from .errors import FlowgraphError, InconsistentError, UnderdeterminedError
-from .views.page import format_number
 from .version import __version__
+from .views.page import format_number
 from .views.render import write_report
 
 EPILOG = """examples:
@@ -89,11 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
                            "then shows mass)")
     view.set_defaults(func=cmd_view)
 
-    try:
-        plugins = available()
-    except FlowgraphError as exc:
-        print(f"warning: {exc}", file=sys.stderr)
-        plugins = {}
+    _plugin_commands(sub)
+    return parser
+
+
+def _plugin_commands(sub) -> None:
+    """One command per installed plugin, its options from the plugin's schema."""
+    plugins = available()
+    for problem in broken().values():
+        print(f"warning: {problem}", file=sys.stderr)
     for name, plugin in sorted(plugins.items()):
         p = sub.add_parser(name, help=plugin.summary or f"the {name} plugin",
                            formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -105,7 +109,6 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--scenario", help="run on this scenario of the case")
         plugin.add_arguments(p)
         p.set_defaults(func=cmd_plugin, plugin=name)
-    return parser
 
 
 def _load(path):
@@ -120,8 +123,7 @@ def _out_dir(args, *parts) -> Path:
 
 
 def cmd_run(args) -> int:
-    net = _load(args.case)
-    case = net.case
+    case = _load(args.case)
     t0 = time.perf_counter()
     try:
         result = case.result(args.scenario)

@@ -205,9 +205,10 @@ def test_sankey_links_match_the_result(open_page):
 
 def test_run_report_opens_offline(open_page, tmp_path):
     from flowgraph.app.runner import run_case
+    from flowgraph.views.render import page_html, report_html
     case = fg.load("cases/demo")
     report = run_case(case)
-    opened = open_page(report.html(), "report.html")
+    opened = open_page(report_html(report), "report.html")
     page = opened.page
     r = case.result()
     counts = rendered_counts(page)
@@ -223,7 +224,7 @@ def test_run_report_opens_offline(open_page, tmp_path):
     assert "fines (fines)" in page.evaluate(
         "() => document.querySelectorAll('.js-plotly-plot')[0].data[0].link.customdata")
     opened.assert_clean()
-    graph_page = open_page(report.files["graph.html"], "graph.html")
+    graph_page = open_page(page_html(report.files["graph.html"]), "graph.html")
     assert rendered_counts(graph_page.page)["edges"] == r.compiled.n_flows
     graph_page.assert_clean()
 

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 import flowgraph as fg
-from flowgraph.app.figures import evaluate_figures
 from flowgraph.app.case import save_case
+from flowgraph.app.figures import evaluate_figures
 
 DEMO = Path(__file__).parent.parent / "cases" / "demo"
 
@@ -49,7 +49,7 @@ def test_from_frames_builds_the_same_network():
 
 
 def test_graph_view_is_a_multidigraph():
-    g = fg.load(DEMO).graph
+    g = fg.load(DEMO).network.graph
     assert g.number_of_nodes() == 12
     assert g.number_of_edges() == 15
     assert g.edges["drying", "dissolving", "fines"]["share"] == 0.01

@@ -11,9 +11,10 @@ from scipy import optimize, stats
 
 import flowgraph as fg
 from flowgraph.solvers import elimination
-from flowgraph.solvers.compiled import SHARE, compile_network
+from flowgraph.solvers.compiled import compile_network
 from flowgraph.solvers.conservation import assert_conserved
 from flowgraph.solvers.reconciliation import ReconciliationError
+from flowgraph.solvers.specs import SHARE
 
 from .conftest import looped_networks
 

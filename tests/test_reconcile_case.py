@@ -11,6 +11,7 @@ import pytest
 from scipy import optimize
 
 import flowgraph as fg
+from flowgraph.app.registry import get
 from flowgraph.cli import main
 
 CASE = str(Path(__file__).parent.parent / "cases" / "reconcile_demo")
@@ -133,7 +134,18 @@ def test_solve_refuses_the_case_that_reconcile_handles(capsys):
     determined, and the readings contradict each other."""
     assert main(["run", CASE, "--out", "/nonexistent/never-written"]) == 2
     assert "under-determined" in capsys.readouterr().err
-    net = fg.load(CASE)
+    net = fg.load(CASE).network
     net.set_flow("stack A", quantity=40)
     with pytest.raises(fg.InconsistentError, match="reconcile"):
         net.solve()
+
+
+def test_reconcile_options_are_checked_by_name(tmp_path, capsys):
+    assert main(["reconcile", CASE, "--alpha", "1.5", "--out", str(tmp_path)]) == 2
+    assert "--alpha '1.5' is not a valid probability" in capsys.readouterr().err
+    text = (Path(CASE) / "case.toml").read_text(encoding="utf-8")
+    (tmp_path / "case.toml").write_text(text.replace("top = 8", "top = 8\ndorp = [1]"),
+                                        encoding="utf-8")
+    line = text.splitlines().index("[reconcile]") + 1
+    with pytest.raises(fg.FlowgraphError, match=rf"case.toml:{line}: .*'dorp'.*'drop'"):
+        get("reconcile").report(fg.load(tmp_path))

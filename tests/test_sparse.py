@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from flowgraph.solvers.sparse import BlockSolver, SingularBlock, structure
+from flowgraph.solvers.pattern import structure
+from flowgraph.solvers.sparse import BlockSolver, SingularBlock
 
 
 def random_loss_dominated(n, per_row=5, passon=(0.3, 0.9), seed=0):

@@ -280,8 +280,8 @@ def test_a_structural_technology_needs_its_own_factorisation():
 
 
 def _techs(case):
-    from flowgraph.plugins.synergy import Settings, technologies
-    return technologies(case, Settings.from_case(case))
+    from flowgraph.plugins.synergy import Settings, plugin, technologies
+    return technologies(case, Settings.from_options(case, plugin.resolve(case)))
 
 
 def test_technologies_on_a_scenario_of_the_case(works_case):
@@ -295,8 +295,8 @@ def test_technologies_on_a_scenario_of_the_case(works_case):
 
 
 def test_case_figures_call_the_plugin(works_case):
-    from flowgraph.app.figures import evaluate_figures
     from flowgraph.app.case import Figure
+    from flowgraph.app.figures import evaluate_figures
     works_case.figures = [Figure("coal_tce", "synergy('system_energy_tce')", "tce"),
                           Figure("class_a", "synergy('class_A')")]
     works_case.sections["synergy"] = {"class_basis": "declared"}

@@ -11,10 +11,12 @@ from hypothesis import HealthCheck, given, settings
 
 import flowgraph as fg
 from flowgraph import uncertainty as un
+from flowgraph.app.registry import get
 from flowgraph.cli import main
 from flowgraph.solvers.batch import Batch
-from flowgraph.solvers.compiled import KNOWN, compile_network
+from flowgraph.solvers.compiled import compile_network
 from flowgraph.solvers.inputs import Input, bind
+from flowgraph.solvers.specs import KNOWN
 
 from .conftest import looped_networks
 
@@ -379,3 +381,27 @@ def test_target_of_the_command_may_be_a_flow_column(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())["uncertainty"]
     assert summary["target"] == ["product", "cost"]
     assert "product cost: mean" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("draws = 400", "percentiles = [5, 150]", "percentiles .* not a valid percentile list"),
+    ('target = "product_t"', "target = 7", "target 7 is not a valid figure or flow"),
+    ("draws = 400", "columns = ['mass']", "columns 'mass' is not one of quantity"),
+    ("seed = 2", "seeds = 2", "unknown key.*'seeds'.*did you mean 'seed'"),
+])
+def test_uncertainty_options_are_checked_by_name_and_line(tmp_path, old, new, message):
+    path = linear_case(tmp_path) / "case.toml"
+    text = path.read_text()
+    path.write_text(text.replace(old + "\n", new + "\n"))
+    line = text.splitlines().index("[uncertainty]") + 1
+    with pytest.raises(fg.FlowgraphError, match=rf"case.toml:{line}: .*{message}"):
+        get("uncertainty").report(fg.load(tmp_path))
+
+
+def test_uncertain_inputs_must_be_tables(tmp_path):
+    path = linear_case(tmp_path) / "case.toml"
+    text = path.read_text()
+    path.write_text(text.replace("seed = 2\n", "seed = 2\ninput = 5\n").split(
+        "[[uncertainty.input]]")[0])
+    with pytest.raises(fg.ModelError, match=r"case.toml:\d+: \[uncertainty\] input: give each"):
+        un.case_inputs(fg.load(tmp_path))

@@ -1,16 +1,21 @@
-"""Energy value streams per carrier against hand arithmetic; one factorisation only."""
+"""Energy value streams per carrier against hand arithmetic; one factorisation only; the
+valuestream plugin's options and refusals."""
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 
 import flowgraph as fg
+from flowgraph.cli import main
 from flowgraph.methods.energy_streams import (
     emissions_split,
     energy_value_stream,
     layer_account,
     propagate_streams,
 )
+from flowgraph.plugins.valuestream import plugin
 from flowgraph.solvers import sparse
 
 from .conftest import looped_networks
@@ -135,3 +140,38 @@ def test_stream_errors():
         propagate_streams(r, [])
     with pytest.raises(fg.ModelError, match="layer 'Cl' is not a balance layer"):
         layer_account(r, "Cl")
+
+
+# -- the plugin: its options and what it refuses -----------------------------------------
+
+CASES = Path(__file__).parent.parent / "cases"
+
+
+def test_a_case_without_quantity_centres_is_refused_by_name(tmp_path, capsys):
+    """eip_energy holds utility units and no flows: nothing for MFCA to follow."""
+    assert main(["valuestream", str(CASES / "eip_energy"), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "quantity centres (process nodes)" in err and "12 utility; flows: 0" in err
+    assert not any(tmp_path.iterdir())
+
+
+def test_options_come_from_the_section_then_the_caller():
+    case = fg.load(CASES / "iron_oxide_red")
+    opts = plugin.resolve(case, {"carriers": "steam, electricity", "product": None})
+    assert opts["carriers"] == ["steam", "electricity"] and opts["product"] == "product"
+    assert opts["standards"] == {"gb8978_class1": {"COD": 100, "NH3N": 15}}
+    report = plugin.report(case, carriers=["steam"], measures=[])
+    assert set(report.tables["energy_stream"].index.get_level_values("carrier")) == {"steam"}
+    assert "measures" not in report.tables
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ('water_layer = "water"', 'water_layr = "water"', "unknown key.*did you mean 'water_layer'"),
+    ("COD = 100\n", 'COD = "high"\n', r"standards.gb8978_class1\]: the standard of 'COD'"),
+])
+def test_section_errors_name_the_key_and_line(tmp_path, old, new, message):
+    text = (CASES / "iron_oxide_red" / "case.toml").read_text(encoding="utf-8")
+    (tmp_path / "case.toml").write_text(text.replace(old, new), encoding="utf-8")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t == "[valuestream]")
+    with pytest.raises(fg.FlowgraphError, match=rf"case.toml:{line}: .*{message}"):
+        plugin.report(fg.load(tmp_path))

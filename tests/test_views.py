@@ -11,7 +11,8 @@ import pytest
 
 import flowgraph as fg
 from flowgraph.views import layout as lay
-from flowgraph.views.graph import PHYSICS_LIMIT, fmt, graph_html, graph_view
+from flowgraph.views.graph import PHYSICS_LIMIT, graph_html, graph_view
+from flowgraph.views.numbers import fmt
 from flowgraph.views.page import format_number, html_page
 from flowgraph.views.palette import CARRIER_COLOURS, KIND_COLOURS, LOSS_COLOUR
 from flowgraph.views.sankey import ADDED, sankey_data, sankey_html
@@ -263,12 +264,13 @@ def test_sankey_page_and_errors(chain_result):
 
 def test_run_report_has_graph_and_sankeys(demo):
     from flowgraph.app.runner import run_case
+    from flowgraph.views.render import page_html, report_html, section
     report = run_case(demo)
-    titles = [s.title for s in report.sections]
+    titles = [section(b).title for b in report.blocks]
     assert titles.index("Totals") < titles.index("Flow graph") < titles.index("Sankey: mass (t)")
     assert "Sankey: cost (CNY)" in titles and "MFCA flow-cost matrix" in titles
-    assert "graph.html" in report.files and 'class="fg-graph"' in report.files["graph.html"]
-    page = report.html()
+    assert 'class="fg-graph"' in page_html(report.files["graph.html"])
+    page = report_html(report)
     assert page.count('class="fg-graph-data"') == 1
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=", page)
 

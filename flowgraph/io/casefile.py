@@ -59,38 +59,57 @@ def case_file(path) -> Path:
     return p
 
 
+class _Origins:
+    """The file:line of the k-th [[kind]] (or [kind]) header of a case file."""
+
+    def __init__(self, file: Path, text: str):
+        self.file = file
+        self.lines = header_lines(text)
+
+    def __call__(self, kind: str, k: int = 0) -> str:
+        ln = self.lines.get(kind, [])
+        return f"{self.file}:{ln[k]}" if k < len(ln) else str(self.file)
+
+
 def read_case(path) -> CaseData:
     """Read a case folder or case.toml as plain CaseData; errors name file and line."""
     file = case_file(path)
-    folder = file.parent
     data, text = read_toml(file)
-    lines = header_lines(text)
+    origin = _Origins(file, text)
+    net = _network(data, file, origin)
+    scenarios = {}
+    for k, rec in enumerate(_array(data, "scenario", file)):
+        try:
+            sc = Scenario.from_record(rec)
+        except FlowgraphError as exc:
+            raise CaseFileError(str(exc), origin=origin("scenario", k)) from None
+        scenarios[sc.name] = sc
+    figures = [_figure(rec, origin("figure", k))
+               for k, rec in enumerate(_array(data, "figure", file))]
+    sections = {k: v for k, v in data.items() if k not in CORE_KEYS}
+    section_origins = {k: origin(k) for k in sections}
+    return CaseData(net, scenarios, figures, sections, file.parent, section_origins)
 
-    def origin(kind, k):
-        ln = lines.get(kind, [])
-        return f"{file}:{ln[k]}" if k < len(ln) else str(file)
 
+def _network(data: dict, file: Path, origin: _Origins) -> Network:
+    """The network of a case file: [case], [tables] and the [[carrier]], [[node]] and
+    [[flow]] records, each remembering the file:line it came from."""
     meta = dict(_table(data, "case", file))
-    name = meta.pop("name", folder.name)
+    name = meta.pop("name", file.parent.name)
     period = meta.pop("period", "yr")
     tables = _table(data, "tables", file)
-    carriers = _array(data, "carrier", file)
-    nodes = _array(data, "node", file)
-    flows = _array(data, "flow", file)
     try:
-        if tables:
-            net = _from_tables(folder, tables, name, period, meta)
-        else:
-            net = Network(name, period, **meta)
-        for k, rec in enumerate(carriers):
+        net = _from_tables(file.parent, tables, name, period, meta) if tables \
+            else Network(name, period, **meta)
+        for k, rec in enumerate(_array(data, "carrier", file)):
             rec = dict(rec)
             cname = _need(rec, "name", "carrier", origin("carrier", k))
             net.add_carrier(cname, origin=origin("carrier", k), **rec)
-        for k, rec in enumerate(nodes):
+        for k, rec in enumerate(_array(data, "node", file)):
             rec = dict(rec)
             nid = _need(rec, "id", "node", origin("node", k))
             net.add_node(nid, origin=origin("node", k), **rec)
-        for k, rec in enumerate(flows):
+        for k, rec in enumerate(_array(data, "flow", file)):
             rec = dict(rec)
             where = origin("flow", k)
             args = [_need(rec, key, "flow", where) for key in ("source", "target", "carrier")]
@@ -101,26 +120,17 @@ def read_case(path) -> CaseData:
         raise
     except (TypeError, ValueError) as exc:
         raise CaseFileError(f"{file}: {exc}", origin=str(file)) from None
-    scenarios = {}
-    for k, rec in enumerate(_array(data, "scenario", file)):
-        try:
-            sc = Scenario.from_record(rec)
-        except FlowgraphError as exc:
-            raise CaseFileError(str(exc), origin=origin("scenario", k)) from None
-        scenarios[sc.name] = sc
-    figures = []
-    for k, rec in enumerate(_array(data, "figure", file)):
-        rec = dict(rec)
-        where = origin("figure", k)
-        fname = _need(rec, "name", "figure", where)
-        expr = _need(rec, "expr", "figure", where)
-        unknown = set(rec) - set(FIGURE_KEYS)
-        if unknown:
-            raise CaseFileError(f"figure '{fname}': unknown key(s) {sorted(unknown)}", origin=where)
-        figures.append({"name": fname, "expr": expr, **rec, "origin": where})
-    sections = {k: v for k, v in data.items() if k not in CORE_KEYS}
-    section_origins = {k: origin(k, 0) if k in lines else str(file) for k in sections}
-    return CaseData(net, scenarios, figures, sections, folder, section_origins)
+    return net
+
+
+def _figure(rec: dict, where: str) -> dict:
+    rec = dict(rec)
+    fname = _need(rec, "name", "figure", where)
+    expr = _need(rec, "expr", "figure", where)
+    unknown = set(rec) - set(FIGURE_KEYS)
+    if unknown:
+        raise CaseFileError(f"figure '{fname}': unknown key(s) {sorted(unknown)}", origin=where)
+    return {"name": fname, "expr": expr, **rec, "origin": where}
 
 
 def _table(data, key, file) -> dict:

@@ -171,77 +171,19 @@ def comprehensive_energy(result, product: str | None = None,
     >>> round(acc.total_kgce, 6), round(acc.per_unit, 6)
     (122.9, 61.45)
     """
-    c = result.compiled
-    net = result.network
     inside = _inside(result, boundary, nodes)
-    q = np.nan_to_num(np.asarray(result.quantities, dtype=float), nan=0.0)
-    tail_in, head_in = inside[c.tail], inside[c.head]
-    entering = ~tail_in & head_in
-    leaving = tail_in & ~head_in & ~np.isin(c.role, list(NEGATIVE_ROLES))
-    crossing = np.flatnonzero(entering | leaving)
-
-    table = _shipped_table()
-    elec_names = {n.casefold() for n in electricity_carriers} | _names_of(table, ELECTRICITY)
-    media_names = {n.casefold() for n in media_carriers}
-    given = {str(k): v for k, v in (coefficients or {}).items()}
-    elec_rule = _electricity_rule(electricity)
-
-    # one coefficient per distinct (carrier, unit): the loop runs over carriers, not flows
-    pairs = pd.DataFrame({"carrier": c.carrier[crossing], "unit": c.unit[crossing]})
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(pairs)) if len(crossing) \
-        else (np.zeros(0, np.int64), [])
-    keyed = []
-    for j, (cname, uname) in enumerate(uniques):
-        car = net.carrier(cname)
-        info = _coefficient(car, cname, uname, table, elec_names, media_names, given, elec_rule)
-        if info["class"] == "material" and info["coefficient"] is None:
-            info.update(counted=False, coefficient=0.0, per_carrier=0.0, source="material")
-        elif info["class"] == "working medium" and not working_media:
-            info.update(counted=False, source=f"{info['source']} (working media not counted)")
-        elif info["coefficient"] is None:
-            if info["class"] == "energy":
-                first = crossing[int(np.argmax(codes == j))]
-                raise ModelError(
-                    f"flow '{c.flow_ids[first]}'{c.where_flow(first)} brings energy carrier "
-                    f"'{cname}' across the energy boundary but it has no standard-coal "
-                    f"coefficient: give tce= or energy_content= on the carrier, or "
-                    f"coefficients={{'{cname}': ...}}", flows=[c.flow_ids[first]],
-                    origin=c.origin_of_flow(first))
-            info.update(counted=False, coefficient=0.0, per_carrier=0.0, missing=True,
-                        source="no coefficient: not counted")
-        info.update(carrier_unit=car.unit, to_carrier=_ratio(car, uname, car.unit))
-        keyed.append(info)
-    key = pd.DataFrame(keyed, columns=["class", "coefficient", "per_carrier", "source",
-                                       "counted", "missing", "carrier_unit", "to_carrier"])
-    per = key.iloc[codes].reset_index(drop=True)      # broadcast to the crossing flows
-    missing = sorted({uniques[j][0] for j in range(len(keyed)) if keyed[j].get("missing")})
-
-    sign = np.where(entering[crossing], 1.0, -1.0)
-    qc = q[crossing]
-    counted = per["counted"].to_numpy(dtype=bool)
-    coef = per["coefficient"].to_numpy(dtype=float)
-    node_ids = c.node_ids[np.where(entering[crossing], c.head[crossing], c.tail[crossing])]
-    flows = pd.DataFrame({
-        "source": c.node_ids[c.tail[crossing]], "target": c.node_ids[c.head[crossing]],
-        "carrier": c.carrier[crossing],
-        "direction": np.where(entering[crossing], "in", "out"),
-        "class": per["class"].to_numpy(dtype=object), "role": c.role[crossing],
-        "quantity": qc, "unit": c.unit[crossing],
-        "quantity_carrier_unit": qc * per["to_carrier"].to_numpy(dtype=float),
-        "carrier_unit": per["carrier_unit"].to_numpy(dtype=object),
-        "coefficient_kgce_per_unit": coef,
-        "coefficient_per_carrier_unit": per["per_carrier"].to_numpy(dtype=float),
-        "coefficient_source": per["source"].to_numpy(dtype=object), "counted": counted,
-        "kgce": np.where(counted, sign * qc * coef, 0.0), "node": node_ids,
-        "system": net.node_frame()["system"].reindex(node_ids).fillna("").to_numpy(dtype=object),
-    }, index=pd.Index(c.flow_ids[crossing], name="id"))
+    entering, crossing = _crossing(result, inside)
+    rule = _electricity_rule(electricity)
+    per, missing = _coefficients(result, crossing, rule, working_media, coefficients,
+                                 electricity_carriers, media_carriers)
+    flows = _flow_table(result, crossing, entering, per)
     total = float(flows["kgce"].sum()) if len(flows) else 0.0
 
     pq, punit = (math.nan, "")
     if product is not None:
         pq, punit = _product_quantity(result, product)
     conventions = {
-        "electricity": _electricity_label(elec_rule),
+        "electricity": _electricity_label(rule),
         "working_media": "counted" if working_media else "not counted",
         "exports": "energy and working media leaving as positive products subtracted; "
                    "losses to sinks not subtracted",
@@ -251,8 +193,8 @@ def comprehensive_energy(result, product: str | None = None,
     return EnergyAccount(
         total_kgce=total, per_unit=total / pq if product is not None and pq else math.nan,
         product=product, product_quantity=pq, product_unit=punit, boundary=b,
-        inside=tuple(c.node_ids[inside]), conventions=conventions, flows=flows,
-        period=net.period, missing=missing)
+        inside=tuple(result.compiled.node_ids[inside]), conventions=conventions, flows=flows,
+        period=result.network.period, missing=missing)
 
 
 # -- pieces ------------------------------------------------------------------------------
@@ -281,6 +223,90 @@ def _inside(result, boundary, nodes) -> np.ndarray:
         raise ModelError(f"energy boundary: no process, utility or storage node is in {what}; "
                          f"tag nodes with system = production, auxiliary or ancillary")
     return mask
+
+
+def _crossing(result, inside) -> tuple[np.ndarray, np.ndarray]:
+    """Per flow: whether it enters the boundary; and the indices of the flows that cross it
+    (entering, or leaving as a positive product)."""
+    c = result.compiled
+    tail_in, head_in = inside[c.tail], inside[c.head]
+    entering = ~tail_in & head_in
+    leaving = tail_in & ~head_in & ~np.isin(c.role, list(NEGATIVE_ROLES))
+    return entering, np.flatnonzero(entering | leaving)
+
+
+def _coefficients(result, crossing, rule, working_media, coefficients, electricity_carriers,
+                  media_carriers) -> tuple[pd.DataFrame, list]:
+    """The class, coefficient and counting of each crossing flow, found once per distinct
+    (carrier, unit) (the loop runs over carriers, not flows); and the carriers not counted
+    for want of a coefficient."""
+    c, net = result.compiled, result.network
+    table = _shipped_table()
+    elec_names = {n.casefold() for n in electricity_carriers} | _names_of(table, ELECTRICITY)
+    media_names = {n.casefold() for n in media_carriers}
+    given = {str(k): v for k, v in (coefficients or {}).items()}
+    pairs = pd.DataFrame({"carrier": c.carrier[crossing], "unit": c.unit[crossing]})
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(pairs)) if len(crossing) \
+        else (np.zeros(0, np.int64), [])
+    keyed = []
+    for j, (cname, uname) in enumerate(uniques):
+        car = net.carrier(cname)
+        info = _counting(_coefficient(car, cname, uname, table, elec_names, media_names,
+                                      given, rule), working_media)
+        if info["coefficient"] is None and info["class"] == "energy":
+            first = crossing[int(np.argmax(codes == j))]
+            raise ModelError(
+                f"flow '{c.flow_ids[first]}'{c.where_flow(first)} brings energy carrier "
+                f"'{cname}' across the energy boundary but it has no standard-coal "
+                f"coefficient: give tce= or energy_content= on the carrier, or "
+                f"coefficients={{'{cname}': ...}}", flows=[c.flow_ids[first]],
+                origin=c.origin_of_flow(first))
+        info.update(carrier_unit=car.unit, to_carrier=_ratio(car, uname, car.unit))
+        keyed.append(info)
+    key = pd.DataFrame(keyed, columns=["class", "coefficient", "per_carrier", "source",
+                                       "counted", "missing", "carrier_unit", "to_carrier"])
+    missing = sorted({uniques[j][0] for j in range(len(keyed)) if keyed[j].get("missing")})
+    return key.iloc[codes].reset_index(drop=True), missing      # broadcast to the flows
+
+
+def _counting(info: dict, working_media: bool) -> dict:
+    """Whether a carrier counts: a material without a coefficient does not, nor a working
+    medium when working media are not counted; a working medium without a coefficient is
+    listed as missing (an energy carrier without one is an error of the caller's)."""
+    if info["class"] == "material" and info["coefficient"] is None:
+        info.update(counted=False, coefficient=0.0, per_carrier=0.0, source="material")
+    elif info["class"] == "working medium" and not working_media:
+        info.update(counted=False, source=f"{info['source']} (working media not counted)")
+    elif info["coefficient"] is None and info["class"] != "energy":
+        info.update(counted=False, coefficient=0.0, per_carrier=0.0, missing=True,
+                    source="no coefficient: not counted")
+    return info
+
+
+def _flow_table(result, crossing, entering, per: pd.DataFrame) -> pd.DataFrame:
+    """Every crossing flow with its direction, class, quantity (in its unit and the carrier's),
+    coefficient and its source, and signed kgce (+ in, - exported; 0 when not counted)."""
+    c, net = result.compiled, result.network
+    q = np.nan_to_num(np.asarray(result.quantities, dtype=float), nan=0.0)
+    sign = np.where(entering[crossing], 1.0, -1.0)
+    qc = q[crossing]
+    counted = per["counted"].to_numpy(dtype=bool)
+    coef = per["coefficient"].to_numpy(dtype=float)
+    node_ids = c.node_ids[np.where(entering[crossing], c.head[crossing], c.tail[crossing])]
+    return pd.DataFrame({
+        "source": c.node_ids[c.tail[crossing]], "target": c.node_ids[c.head[crossing]],
+        "carrier": c.carrier[crossing],
+        "direction": np.where(entering[crossing], "in", "out"),
+        "class": per["class"].to_numpy(dtype=object), "role": c.role[crossing],
+        "quantity": qc, "unit": c.unit[crossing],
+        "quantity_carrier_unit": qc * per["to_carrier"].to_numpy(dtype=float),
+        "carrier_unit": per["carrier_unit"].to_numpy(dtype=object),
+        "coefficient_kgce_per_unit": coef,
+        "coefficient_per_carrier_unit": per["per_carrier"].to_numpy(dtype=float),
+        "coefficient_source": per["source"].to_numpy(dtype=object), "counted": counted,
+        "kgce": np.where(counted, sign * qc * coef, 0.0), "node": node_ids,
+        "system": net.node_frame()["system"].reindex(node_ids).fillna("").to_numpy(dtype=object),
+    }, index=pd.Index(c.flow_ids[crossing], name="id"))
 
 
 @dataclass(frozen=True)

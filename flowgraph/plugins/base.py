@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
-from ..errors import PluginError
+from ..errors import CaseFileError, PluginError
 from ..model.report import Report
 
 
@@ -73,20 +73,21 @@ class Option:
     def flag(self) -> str:
         return "--" + self.name.replace("_", "-")
 
-    def convert(self, value, where: str, origin: str | None):
-        """The value as this option's type; PluginError naming where it was given."""
+    def convert(self, value, where: str, origin: str | None, error=PluginError):
+        """The value as this option's type; `error` (a FlowgraphError class) naming where it
+        was given when it cannot be."""
         if value is None or self.data:
             return value
         try:
             value = _convert(self.type, value)
         except (TypeError, ValueError) as exc:
-            raise PluginError(f"{where}: {value!r} is not a valid {_type_name(self.type)}"
-                              f"{': ' + str(exc) if str(exc) else ''}", origin=origin) from None
+            raise error(f"{where} {value!r} is not a valid {_type_name(self.type)}"
+                        f"{': ' + str(exc) if str(exc) else ''}", origin=origin) from None
         items = value if isinstance(value, list) else [value]
         if self.choices is not None and any(v not in self.choices for v in items):
             bad = next(v for v in items if v not in self.choices)
-            raise PluginError(f"{where}: {bad!r} is not one of "
-                              f"{', '.join(map(str, self.choices))}", origin=origin)
+            raise error(f"{where} {bad!r} is not one of {', '.join(map(str, self.choices))}",
+                        origin=origin)
         return value
 
 
@@ -112,7 +113,7 @@ def _convert(kind, value):
 
 def _type_name(kind) -> str:
     return {str: "text", int: "whole number", float: "number", bool: "true/false",
-            list: "list"}.get(kind, getattr(kind, "__name__", "value"))
+            list: "list"}.get(kind, getattr(kind, "__name__", "value").replace("_", " "))
 
 
 class Plugin:
@@ -125,6 +126,8 @@ class Plugin:
     options: ClassVar[tuple[Option, ...]] = ()
     #: whether the command takes --scenario (the plugin runs on a scenario of the case)
     scenarios: ClassVar[bool] = True
+    #: the error raised for a bad key or value in the plugin's case-file section
+    section_error: ClassVar[type] = CaseFileError
 
     def run(self, case: CaseLike, options: dict, *, scenario: str | None = None,
             embedded: bool = False) -> Report:
@@ -142,12 +145,15 @@ class Plugin:
         out = {o.name: o.default for o in self.options}
         section = case.section(self.section) if self.section else {}
         origin = case.origin(self.section) if self.section else None
+        unknown = [key for key in section if key not in schema]
+        if unknown:
+            raise self.section_error(
+                f"[{self.section}]: unknown key(s) {', '.join(repr(k) for k in unknown)}"
+                f"{_did_you_mean(unknown[0], schema)}; known: {', '.join(schema) or 'none'}",
+                origin=origin)
         for key, value in section.items():
-            if key not in schema:
-                raise PluginError(f"[{self.section}]: unknown key '{key}'"
-                                  f"{_did_you_mean(key, schema)}; known: "
-                                  f"{', '.join(schema) or 'none'}", origin=origin)
-            out[key] = schema[key].convert(value, f"[{self.section}] {key}", origin)
+            out[key] = schema[key].convert(value, f"[{self.section}] {key}", origin,
+                                           self.section_error)
         for key, value in (given or {}).items():
             if value is None:
                 continue
@@ -188,8 +194,10 @@ class Plugin:
 
 def _help(opt: Option) -> str:
     text = opt.help
-    if opt.default not in (None, "", [], ()):
-        text += f" (default: {opt.default})"
+    if opt.default not in (None, "", [], ()) and opt.type is not bool:
+        shown = ", ".join(map(str, opt.default)) if isinstance(opt.default, (list, tuple)) \
+            else opt.default
+        text += f" (default: {shown})"
     return text.replace("%", "%%")
 
 

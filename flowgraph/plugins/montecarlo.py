@@ -3,9 +3,10 @@ inputs ([[uncertainty.input]] records and the flows' own sigma / share_sigma), s
 draw, and writes percentiles of every flows column and case figure, the first-order
 (analytic) standard deviations beside them, and the sensitivity of a target figure.
 
-[uncertainty] keys: draws (1000), seed (1), percentiles ([5, 50, 95]), sigmas (true),
-target (a figure name or [flow, column]; default the first figure), columns (flows columns
-to record, default all), input (the records). docs/methods/uncertainty.md describes them.
+[uncertainty] keys (OPTIONS): draws (1000), seed (1), percentiles ([5, 50, 95]), sigmas
+(true), target (a figure name or [flow, column]; default the first figure), columns (flows
+columns to record, default all), progress, input (the records).
+docs/methods/uncertainty.md describes them.
 """
 
 from __future__ import annotations
@@ -14,19 +15,54 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError
-from ..model.report import Report, layered_options
+from ..model.report import Cards, Chart, Report, Table, Text
 from ..solvers.batch import COLUMNS
 from ..solvers.inputs import from_records
 from ..solvers.sampling import PERCENTILES, first_order, monte_carlo
-from ..views.page import figure_section, figures_section, table_section, text_section
+from .base import Option, Plugin
 
-DEFAULTS = {"draws": 1000, "seed": 1, "percentiles": list(PERCENTILES), "sigmas": True,
-            "target": None, "columns": list(COLUMNS)}
 #: rows of the flow percentile table shown on the page (all are in the CSV)
 PAGE_ROWS = 60
 
 
-class UncertaintyPlugin:
+def percentile_list(value) -> list:
+    """Percentiles to report: a list of numbers from 0 to 100."""
+    if not (isinstance(value, (list, tuple)) and value and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 100
+            for v in value)):
+        raise ValueError("give a list of numbers from 0 to 100")
+    return list(value)
+
+
+def figure_or_flow(value):
+    """The target: a figure name, [flow, column] (case file) or 'flow:column' (command
+    line); parse_target reads it against the case's figures."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(
+            isinstance(v, str) for v in value):
+        return list(value)
+    raise ValueError("give a figure name or [flow, column]")
+
+
+OPTIONS = (
+    Option("draws", int, 1000, "Monte Carlo draws"),
+    Option("seed", int, 1, "random seed"),
+    Option("target", figure_or_flow, None, "figure whose variance is decomposed, or "
+                                           "FLOW:COLUMN (default: the case's first figure)"),
+    Option("sigmas", bool, True, "count the flows' sigma / share_sigma as inputs (the "
+                                  "default)"),
+    Option("progress", bool, None, "show a progress line on stderr (default: when stderr is "
+                                   "a terminal)"),
+    Option("percentiles", percentile_list, list(PERCENTILES), "percentiles reported", cli=False),
+    Option("columns", list, list(COLUMNS), "flows columns recorded", choices=tuple(COLUMNS),
+           cli=False),
+    Option("input", list, (), "the uncertain inputs ([[uncertainty.input]] records)",
+           cli=False, data=True),
+)
+
+
+class UncertaintyPlugin(Plugin):
     """Monte Carlo and first-order uncertainty of a case, as a plugin of `flowgraph`."""
 
     name = "uncertainty"
@@ -36,38 +72,41 @@ class UncertaintyPlugin:
     example = ("example:\n  flowgraph uncertainty cases/uncertainty_demo --out out/unc\n"
                "  flowgraph uncertainty cases/uncertainty_demo --draws 5000 --seed 7 "
                "--target margin_cny")
+    options = OPTIONS
+    #: the figures name their own scenarios; the inputs are drawn on the base case
+    scenarios = False
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument("--draws", type=int, help="Monte Carlo draws (default 1000)")
-        parser.add_argument("--seed", type=int, help="random seed (default 1)")
-        parser.add_argument("--target", help="figure whose variance is decomposed, or "
-                                              "FLOW:COLUMN (default: the case's first figure)")
-        parser.add_argument("--no-sigmas", dest="sigmas", action="store_false", default=None,
-                            help="do not count the flows' sigma / share_sigma as inputs")
-        parser.add_argument("--progress", action="store_true", default=None,
-                            help="show a progress line on stderr")
-
-    def options(self, case, **given) -> dict:
-        return layered_options(DEFAULTS, case.section(self.section), given)
-
-    def run(self, case, scenario: str | None = None, progress=None, **given) -> Report:
+    def run(self, case, options: dict, *, scenario: str | None = None,
+            embedded: bool = False) -> Report:
         if scenario not in (None, "base"):
             raise ModelError("the uncertainty plugin runs on the base case; its figures name "
                              "their own scenarios")
-        opts = self.options(case, **given)
-        q = tuple(opts["percentiles"])
-        inputs, figures = case_inputs(case), case.figure_model()
-        mc = monte_carlo(case.network, inputs, draws=int(opts["draws"]), seed=opts["seed"],
-                         sigmas=bool(opts["sigmas"]), columns=opts["columns"],
-                         figures=figures, progress=progress)
-        fo = first_order(case.network, inputs, sigmas=bool(opts["sigmas"]),
-                         columns=opts["columns"], figures=figures)
-        return build_report(case, mc, fo, parse_target(opts["target"], mc.figure_names), q)
+        q = tuple(options["percentiles"])
+        inputs, figures = uncertain_inputs(case, options), case.figure_model()
+        mc = monte_carlo(case.network, inputs, draws=options["draws"], seed=options["seed"],
+                         sigmas=options["sigmas"], columns=options["columns"],
+                         figures=figures, progress=options["progress"])
+        fo = first_order(case.network, inputs, sigmas=options["sigmas"],
+                         columns=options["columns"], figures=figures)
+        return build_report(case, mc, fo, parse_target(options["target"], mc.figure_names), q)
+
+
+plugin = UncertaintyPlugin()
 
 
 def case_inputs(case) -> list:
     """The [[uncertainty.input]] records of a case's [uncertainty] section, as Inputs."""
-    return from_records(case.section("uncertainty").get("input", []), case.path)
+    return uncertain_inputs(case, plugin.resolve(case))
+
+
+def uncertain_inputs(case, options: dict) -> list:
+    """The `input` records of the options as Inputs; errors name the file and line."""
+    records = options["input"]
+    if not isinstance(records, (list, tuple)) or not all(isinstance(r, dict) for r in records):
+        raise ModelError("[uncertainty] input: give each uncertain input as a table "
+                         "[[uncertainty.input]] (flow, carrier or node; attribute; dist)",
+                         origin=case.origin("uncertainty"))
+    return from_records(records, case.path)
 
 
 def parse_target(target, figure_names):
@@ -119,7 +158,7 @@ def build_report(case, mc, fo, target, q) -> Report:
                     + ", ".join(f"{k} {v}" for k, v in mc.clipped.items()))
     report = Report("uncertainty", title=f"{case.name}: uncertainty", tables=tables,
                     figures={"uncertainty": summary}, summary="\n".join(text))
-    report.sections = _sections(mc, fo, target, sens, figs, flows, q, "\n\n".join(text))
+    report.blocks = _blocks(mc, fo, target, sens, figs, flows, q, "\n\n".join(text))
     return report
 
 
@@ -134,35 +173,35 @@ def _flow_table(mc, fo, q) -> pd.DataFrame:
         level=0, sort_remaining=False)
 
 
-def _sections(mc, fo, target, sens, figs, flows, q, text) -> list:
-    sections = []
+def _blocks(mc, fo, target, sens, figs, flows, q, text) -> list:
+    blocks = []
     if target is not None:
         t = mc.sample(target)
         lo, hi = np.percentile(t, [q[0], q[-1]])
-        sections.append(figures_section("Uncertainty of " + _name(target), [
+        blocks.append(Cards("Uncertainty of " + _name(target), [
             {"name": "mean", "value": float(t.mean()), "unit": ""},
             {"name": "standard deviation (Monte Carlo)", "value": float(t.std(ddof=1)), "unit": ""},
             {"name": "standard deviation (first order)", "value": _fo_sd(fo, target), "unit": ""},
             {"name": f"p{q[0]:g} .. p{q[-1]:g}", "value": f"{lo:,.6g} .. {hi:,.6g}", "unit": ""}]))
-    sections.append(text_section("Uncertainty summary", text))
+    blocks.append(Text("Uncertainty summary", text))
     if target is not None:
-        sections.append(_histogram(t, _name(target)))
+        blocks.append(_histogram(t, _name(target)))
     if sens is not None:
-        sections.append(_contributions(sens, _name(target)))
-        sections.append(table_section(
+        blocks.append(_contributions(sens, _name(target)))
+        blocks.append(Table(
             "Sensitivity of " + _name(target), sens,
             note="first_order_share: (df/dx)^2 Var(x) / Var(f) at the inputs' means; r2: "
                  "squared correlation of input and figure over the draws (for a linear "
                  "model the same share)."))
     if len(figs):
-        sections.append(table_section("Headline figures: percentiles", figs,
-                                      note=f"{mc.n} draws; first_order_sd = sqrt(J S J')."))
-    sections.append(table_section("Uncertain inputs", mc.input_table()))
-    sections.append(table_section(
+        blocks.append(Table("Headline figures: percentiles", figs,
+                            note=f"{mc.n} draws; first_order_sd = sqrt(J S J')."))
+    blocks.append(Table("Uncertain inputs", mc.input_table()))
+    blocks.append(Table(
         "Flows: percentiles", flows.head(PAGE_ROWS),
         note=f"First {min(PAGE_ROWS, len(flows))} of {len(flows)} rows; all of them are in "
              f"flow_percentiles.csv."))
-    return sections
+    return blocks
 
 
 def _histogram(t, name):
@@ -170,7 +209,7 @@ def _histogram(t, name):
     fig = go.Figure(go.Histogram(x=t, nbinsx=50, marker_color="#2c7fb8"))
     fig.update_layout(xaxis_title=name, yaxis_title="draws", height=320,
                       margin={"l": 10, "r": 10, "t": 30, "b": 40})
-    return figure_section(f"Distribution of {name}", fig)
+    return Chart(f"Distribution of {name}", fig)
 
 
 def _contributions(sens, name):
@@ -182,7 +221,7 @@ def _contributions(sens, name):
     fig.update_layout(xaxis_title="share of the first-order variance (%)",
                       height=max(250, 28 * len(s) + 80),
                       margin={"l": 10, "r": 10, "t": 30, "b": 40})
-    return figure_section(f"Contributions to the variance of {name}", fig)
+    return Chart(f"Contributions to the variance of {name}", fig)
 
 
 def _name(target) -> str:
@@ -192,6 +231,3 @@ def _name(target) -> str:
 def _fo_sd(fo, target) -> float:
     part = fo.contributions(target)["first_order_variance"]
     return float(np.sqrt(part.sum()))
-
-
-plugin = UncertaintyPlugin()

@@ -3,8 +3,9 @@ flows (quantity with sigma) and transfer coefficients (share with share_sigma) w
 balances and writes the reconciled flows, the tests and the largest adjustments as CSV,
 JSON (reconciliation.json) and an HTML report.
 
-Options come from the case's [reconcile] section (alpha, top, method, eliminate, drop) and
-the command line, which wins. A case with a [reconcile] section is also reconciled by `flowgraph run`.
+Options (OPTIONS: alpha, top, method, eliminate, drop) come from the case's [reconcile]
+section and the command line, which wins. A case with a [reconcile] section is also
+reconciled by `flowgraph run`.
 """
 
 from __future__ import annotations
@@ -14,16 +15,36 @@ import json
 import numpy as np
 import pandas as pd
 
-from ..model.report import Report, jsonable, layered_options
-from ..views.page import figure_section, figures_section, table_section, text_section
+from ..model.report import Cards, Chart, Report, Table, Text, jsonable
+from ..solvers.solver import Solver
+from .base import Option, Plugin
 
 FLOW_COLUMNS = ["source", "target", "carrier", "unit", "status", "measured", "measured_sigma",
                 "quantity", "sigma", "adjustment", "test", "gross_error", "observable",
                 "redundant", "share_measured", "share", "share_sigma", "cost", "tce", "co2"]
-DEFAULTS = {"alpha": 0.05, "top": 10, "method": "auto", "eliminate": False, "drop": []}
 
 
-class ReconcilePlugin:
+def probability(value) -> float:
+    """A significance level: a number strictly between 0 and 1."""
+    value = float(value)
+    if not 0 < value < 1:
+        raise ValueError("give a number between 0 and 1")
+    return value
+
+
+OPTIONS = (
+    Option("alpha", probability, 0.05, "significance level of the tests"),
+    Option("top", int, 10, "rows of the largest-adjustments table"),
+    Option("method", str, "auto", "how unknowns are eliminated",
+           choices=("auto", "sparse", "dense")),
+    Option("eliminate", bool, False, "serial elimination: while the global test fails, drop "
+                                     "the worst flagged measurement and reconcile again"),
+    Option("drop", list, (), "ignore the measured (or exact) value of these flows",
+           metavar="FLOW"),
+)
+
+
+class ReconcilePlugin(Plugin):
     """Data reconciliation of a case, as a plugin of the `flowgraph` command."""
 
     name = "reconcile"
@@ -32,36 +53,18 @@ class ReconcilePlugin:
                "uncertainties, chi-square and gross-error tests, largest adjustments")
     example = ("example:\n  flowgraph reconcile cases/reconcile_demo --out out/reconcile_demo\n"
                "  flowgraph reconcile cases/reconcile_demo --alpha 0.01 --top 5")
+    options = OPTIONS
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument("--scenario", help="reconcile this scenario of the case")
-        parser.add_argument("--alpha", type=float,
-                            help="significance level of the tests (default 0.05)")
-        parser.add_argument("--top", type=int,
-                            help="rows of the largest-adjustments table (default 10)")
-        parser.add_argument("--method", choices=["auto", "sparse", "dense"],
-                            help="how unknowns are eliminated (default auto)")
-        parser.add_argument("--eliminate", action="store_true", default=None,
-                            help="serial elimination: while the global test fails, drop the "
-                                 "worst flagged measurement and reconcile again")
-        parser.add_argument("--drop", nargs="+", metavar="FLOW",
-                            help="ignore the measured (or exact) value of these flows")
-
-    def options(self, case, **given) -> dict:
-        """Defaults, then the case's [reconcile] section, then what was given."""
-        return layered_options(DEFAULTS, case.section(self.section), given)
-
-    def run(self, case, scenario: str | None = None, **given) -> Report:
-        opts = self.options(case, **given)
-        net = case.network_for(scenario)
-        r = net.reconcile(alpha=float(opts["alpha"]), method=opts["method"],
-                          eliminate=bool(opts["eliminate"]), drop=list(opts["drop"]),
-                          scenario=scenario or "base")
-        return build_report(case, r, int(opts["top"]))
+    def run(self, case, options: dict, *, scenario: str | None = None,
+            embedded: bool = False) -> Report:
+        r = Solver().reconcile(case.network_for(scenario), alpha=options["alpha"],
+                               method=options["method"], eliminate=options["eliminate"],
+                               drop=list(options["drop"]), scenario=scenario or "base")
+        return build_report(case, r, options["top"])
 
 
 def build_report(case, r, top: int = 10) -> Report:
-    """The tables, figures, JSON and page sections of a reconciliation."""
+    """The tables, figures, JSON and page blocks of a reconciliation."""
     flows = r.flows[[c for c in FLOW_COLUMNS if c in r.flows.columns]]
     tests = r.tests
     adjustments = r.adjustments(top)
@@ -85,38 +88,38 @@ def build_report(case, r, top: int = 10) -> Report:
                     figures=figures, summary=r.summary(),
                     files={"reconciliation.json": json.dumps(jsonable(doc), indent=2,
                                                              ensure_ascii=False)})
-    report.sections = _sections(r, flows, tests, adjustments)
+    report.blocks = _blocks(r, flows, tests, adjustments)
     return report
 
 
-def _sections(r, flows, tests, adjustments) -> list:
+def _blocks(r, flows, tests, adjustments) -> list:
     cards = [{"name": "chi-square", "value": r.chi2, "unit": f"on {r.dof} dof"},
              {"name": "p-value", "value": r.p_value if r.dof else "n/a", "unit": ""},
              {"name": "global test", "value": "passed" if r.passed else "FAILED", "unit": ""},
              {"name": "gross errors flagged", "value": int(tests["gross_error"].sum()), "unit": ""},
              {"name": "unobservable flows", "value": len(r.unobservable), "unit": ""}]
-    sections = [figures_section("Reconciliation: global test", cards,
-                                note=f"alpha {r.alpha:g}; critical chi-square "
-                                     f"{r.critical_chi2:.4g}; critical normalised adjustment "
-                                     f"{r.critical_z:.3g} (Sidak-corrected)"),
-                text_section("Reconciliation summary", r.summary())]
+    blocks = [Cards("Reconciliation: global test", cards,
+                    note=f"alpha {r.alpha:g}; critical chi-square {r.critical_chi2:.4g}; "
+                         f"critical normalised adjustment {r.critical_z:.3g} (Sidak-corrected)"),
+              Text("Reconciliation summary", r.summary())]
     chart = _chart(r, tests)
     if chart is not None:
-        sections.append(chart)
-    sections += [
-        table_section("Largest adjustments", adjustments,
-                      note="Measured variables sorted by |adjustment| / measured sigma."),
-        table_section("Tests per measured variable", tests,
-                      note="test = |adjustment| / sigma of the adjustment; gross_error when it "
-                           "exceeds the critical value. Not redundant: in no balance that can "
-                           "check it, left as measured."),
-        table_section("Reconciled flows", flows,
-                      note="quantity is reconciled; sigma its standard uncertainty (0 for exact "
-                           "data, empty where the data cannot determine the flow).")]
-    return sections
+        blocks.append(chart)
+    blocks += [
+        Table("Largest adjustments", adjustments,
+              note="Measured variables sorted by |adjustment| / measured sigma."),
+        Table("Tests per measured variable", tests,
+              note="test = |adjustment| / sigma of the adjustment; gross_error when it exceeds "
+                   "the critical value. Not redundant: in no balance that can check it, left "
+                   "as measured."),
+        Table("Reconciled flows", flows,
+              note="quantity is reconciled; sigma its standard uncertainty (0 for exact data, "
+                   "empty where the data cannot determine the flow).")]
+    return blocks
 
 
-def _chart(r, tests):
+def _chart(r, tests) -> Chart | None:
+    """One bar per redundant measurement: its normalised adjustment against the critical one."""
     red = tests[tests["redundant"]]
     if red.empty:
         return None
@@ -130,9 +133,9 @@ def _chart(r, tests):
     fig.update_layout(xaxis_title="normalised adjustment |a| / sigma(a)",
                       height=max(250, 28 * len(labels) + 80),
                       margin={"l": 10, "r": 10, "t": 30, "b": 40})
-    return figure_section("Normalised adjustments", fig,
-                          note="One bar per redundant measurement; red ones exceed the "
-                               "critical value and point at a gross error.")
+    return Chart("Normalised adjustments", fig,
+                 note="One bar per redundant measurement; red ones exceed the critical value "
+                      "and point at a gross error.")
 
 
 def _records(frame: pd.DataFrame) -> list:

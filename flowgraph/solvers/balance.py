@@ -18,16 +18,23 @@ what over-determined), and its square part solved block by block (sparse.BlockSo
 from __future__ import annotations
 
 import time
-import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
-from ..errors import InconsistentError, SingularError, UnderdeterminedError, name_list
-from .compiled import FREE, KNOWN, PER, SHARE, Compiled
-from .sparse import BlockSolver, SingularBlock, Structure, peel_singletons, structure
+from ..errors import SingularError
+from .compiled import Compiled
+from .diagnosis import (
+    inconsistent_error,
+    residual_table,
+    row_scale,
+    singular_error,
+    underdetermined_error,
+)
+from .pattern import Structure, peel_singletons, structure
+from .sparse import BlockSolver, SingularBlock, fingerprint, verify
+from .specs import FREE, KNOWN, PER, SHARE
 
 #: relative tolerance of a surplus equation's residual before data count as contradictory
 CONSISTENCY_RTOL = 1e-9
@@ -121,45 +128,66 @@ def resolve_recipes(c: Compiled):
     return parent, mult
 
 
-def reduce_system(c: Compiled) -> Reduced:
-    """Assemble the reduced system from the compiled arrays (no per-flow Python loop)."""
-    L = len(c.layers)
-    nf = c.n_flows
-    root, mult = resolve_recipes(c)
+@dataclass
+class _Columns:
+    """The unknowns z of the reduced system: node inflows that shares refer to (T), then the
+    unknown flows; and the lookups from (node, layer) keys and flows to columns."""
 
-    # z columns: node inflows referred to by shares, then free flows
+    t_key: np.ndarray            # node * L + layer of each T column
+    free_flow: np.ndarray        # flow index of each free column
+    t_col_of_key: np.ndarray     # (nodes * L,): T column, -1 if none
+    share_idx: np.ndarray
+    share_layer: np.ndarray
+    itype: type
+
+    @property
+    def n(self) -> int:
+        return len(self.t_key) + len(self.free_flow)
+
+
+def _columns(c: Compiled) -> _Columns:
+    L = len(c.layers)
     share_idx = np.flatnonzero(c.spec == SHARE)
     share_layer = c.pair_primary[c.pair[share_idx]].astype(np.int32)
     t_mask = np.zeros(c.n_nodes * L, dtype=bool)
     t_mask[c.tail[share_idx] * L + share_layer] = True
     t_key = np.flatnonzero(t_mask)
-    t_node, t_layer = np.divmod(t_key, L)
     free_flow = np.flatnonzero(c.spec == FREE)
     nz = len(t_key) + len(free_flow)
     nrows_max = len(t_key) + int(c.closed.sum())
     itype = np.int32 if max(nz, nrows_max, c.n_nodes * L) < 2**31 - 1 else np.int64
     t_col_of_key = np.full(c.n_nodes * L, -1, dtype=itype)
     t_col_of_key[t_key] = np.arange(len(t_key))
-    col_of_flow = np.full(nf, -1, dtype=itype)
-    col_of_flow[free_flow] = len(t_key) + np.arange(len(free_flow))
+    return _Columns(t_key, free_flow, t_col_of_key, share_idx, share_layer, itype)
 
-    # each flow's own (column, coefficient, constant) before recipes
-    own_col = np.full(nf, -1, dtype=itype)
+
+def _flow_map(c: Compiled, z: _Columns):
+    """x = G z + g per flow: the column each flow is proportional to (-1: constant), the
+    factor, and the constant part; recipes resolved to the flow their chain ends at."""
+    L = len(c.layers)
+    nf = c.n_flows
+    root, mult = resolve_recipes(c)
+    own_col = np.full(nf, -1, dtype=z.itype)
     own_coef = np.zeros(nf)
     own_g = np.zeros(nf)
     known = c.spec == KNOWN
     own_g[known] = c.param[known]
-    if len(share_idx):
-        keys = c.tail[share_idx] * L + share_layer
-        own_col[share_idx] = t_col_of_key[keys]
-        own_coef[share_idx] = c.param[share_idx] / c.pair_W[c.pair[share_idx], share_layer]
-    own_col[free_flow] = col_of_flow[free_flow]
-    own_coef[free_flow] = 1.0
-    G_col = own_col[root]
-    G_coef = own_coef[root] * mult
-    g = own_g[root] * mult
-    del own_col, own_coef, own_g, root, mult
+    if len(z.share_idx):
+        keys = c.tail[z.share_idx] * L + z.share_layer
+        own_col[z.share_idx] = z.t_col_of_key[keys]
+        own_coef[z.share_idx] = (c.param[z.share_idx]
+                                 / c.pair_W[c.pair[z.share_idx], z.share_layer])
+    own_col[z.free_flow] = len(z.t_key) + np.arange(len(z.free_flow))
+    own_coef[z.free_flow] = 1.0
+    return own_col[root], own_coef[root] * mult, own_g[root] * mult
 
+
+def reduce_system(c: Compiled) -> Reduced:
+    """Assemble the reduced system from the compiled arrays (no per-flow Python loop)."""
+    L = len(c.layers)
+    z = _columns(c)
+    G_col, G_coef, g = _flow_map(c, z)
+    t_key = z.t_key
     # rows: one per T column (same number), then one per closed (node, layer) with flows
     inc_f, inc_l, w = c.incidence
     head_key = c.head[inc_f] * L + inc_l
@@ -168,17 +196,18 @@ def reduce_system(c: Compiled) -> Reduced:
     touched[head_key] = True
     touched[tail_key] = True
     bal_key = np.flatnonzero(c.closed.ravel() & (touched | (c.stock.ravel() != 0)))
-    bal_row_of_key = np.full(c.n_nodes * L, -1, dtype=itype)
+    del touched
+    bal_row_of_key = np.full(c.n_nodes * L, -1, dtype=z.itype)
     bal_row_of_key[bal_key] = len(t_key) + np.arange(len(bal_key))
     nrows = len(t_key) + len(bal_key)
-    has_t = t_col_of_key >= 0
+    has_t = z.t_col_of_key >= 0
     rhs = np.zeros(nrows)
     rhs[bal_row_of_key[bal_key]] = c.stock.ravel()[bal_key]
     # a node whose inflow is a column T closes its balance as T - sum(w x_out) = stock (the
     # T row says sum(w x_in) = T): one entry instead of one per inflow
     with_t = bal_key[has_t[bal_key]]
-    rows = [np.arange(len(t_key), dtype=itype), bal_row_of_key[with_t]]
-    cols = [np.arange(len(t_key), dtype=itype), t_col_of_key[with_t]]
+    rows = [np.arange(len(t_key), dtype=z.itype), bal_row_of_key[with_t]]
+    cols = [np.arange(len(t_key), dtype=z.itype), z.t_col_of_key[with_t]]
     vals = [np.ones(len(t_key)), np.ones(len(with_t))]
 
     def add(row, sel, sign):
@@ -190,34 +219,41 @@ def reduce_system(c: Compiled) -> Reduced:
         vals.append(coef[var] * G_coef[f][var])
         return -np.bincount(row, weights=coef * g[f], minlength=nrows)
 
-    t_row = t_col_of_key[head_key]
+    t_row = z.t_col_of_key[head_key]
     on = t_row >= 0
     rhs += add(t_row[on], on, -1.0)
     b_row = bal_row_of_key[head_key]
     on = (b_row >= 0) & ~has_t[head_key]
     rhs += add(b_row[on], on, 1.0)
     del head_key, t_row
-    b_row = bal_row_of_key[tail_key]
-    on = b_row >= 0
-    # outflows that are shares of the same node's inflow all land on its own T: sum them first
-    own_t = on & (G_col[inc_f] == t_col_of_key[tail_key]) & (G_col[inc_f] >= 0)
-    agg = np.bincount(b_row[own_t], weights=-w[own_t] * G_coef[inc_f[own_t]], minlength=nrows)
-    agg_rows = np.flatnonzero(agg)
-    rows.append(agg_rows.astype(itype))
-    cols.append(t_col_of_key[bal_key[agg_rows - len(t_key)]])
-    vals.append(agg[agg_rows])
-    rest = on & ~own_t
-    rhs += add(b_row[rest], rest, -1.0)
-    del tail_key, b_row, on, own_t, rest, touched
+    rhs += _outflow_entries(bal_row_of_key[tail_key], tail_key, inc_f, w, G_col, G_coef, z,
+                            bal_key, nrows, (rows, cols, vals), add)
+    del tail_key
     R = sp.coo_matrix((_pop_concat(vals), (_pop_concat(rows), _pop_concat(cols))),
-                      shape=(nrows, nz)).tocsr()
+                      shape=(nrows, z.n)).tocsr()
     R.eliminate_zeros()
     R.sum_duplicates()
     row_kind = np.concatenate([np.zeros(len(t_key), np.int8), np.ones(len(bal_key), np.int8)])
+    t_node, t_layer = np.divmod(t_key, L)
     row_node = np.concatenate([t_node, bal_key // L])
     row_layer = np.concatenate([t_layer, bal_key % L])
-    return Reduced(R, rhs, G_col, G_coef, g, t_node, t_layer, free_flow, row_kind, row_node,
+    return Reduced(R, rhs, G_col, G_coef, g, t_node, t_layer, z.free_flow, row_kind, row_node,
                    row_layer)
+
+
+def _outflow_entries(b_row, tail_key, inc_f, w, G_col, G_coef, z, bal_key, nrows, parts, add):
+    """Outflows on their tail's balance row; shares of the same node's own inflow T are
+    summed into one entry per row first. Returns the right-hand side part."""
+    rows, cols, vals = parts
+    on = b_row >= 0
+    own_t = on & (G_col[inc_f] == z.t_col_of_key[tail_key]) & (G_col[inc_f] >= 0)
+    agg = np.bincount(b_row[own_t], weights=-w[own_t] * G_coef[inc_f[own_t]], minlength=nrows)
+    agg_rows = np.flatnonzero(agg)
+    rows.append(agg_rows.astype(z.itype))
+    cols.append(z.t_col_of_key[bal_key[agg_rows - len(z.t_key)]])
+    vals.append(agg[agg_rows])
+    rest = on & ~own_t
+    return add(b_row[rest], rest, -1.0)
 
 
 @dataclass
@@ -253,18 +289,19 @@ def solve_balance(c: Compiled, *, cache: dict | None = None, rtol: float = CONSI
     st = lift_structure(structure(core), peel, m, nz)
     t2 = time.perf_counter()
     if strict and st.under_cols.any():
-        raise _underdetermined(c, red, st)
+        raise underdetermined_error(c, red, st)
     cols = np.flatnonzero(~st.under_cols & (st.col_match >= 0) & _in(peel.core_cols, nz))
     rows = st.col_match[cols]
     z = np.full(nz, np.nan)
     solver = None
     if len(cols):
         A = R[rows][:, cols]
-        key = _fingerprint(A) if cache is not None else None
+        key = fingerprint(A) if cache is not None else None
         solver = cache.get(key) if cache is not None else None
         z[cols], solver = _solve_verified(c, red, A, red.r[rows], cols, solver)
-        if cache is not None:
-            cache.clear()
+        if cache is not None:       # one balance factorisation held (the value one apart)
+            for old in [k for k in cache if not (isinstance(k, tuple) and k[:1] == ("value",))]:
+                del cache[old]
             cache[key] = solver
         del A
     peel.back_substitute(R, red.r, z)
@@ -279,10 +316,10 @@ def solve_balance(c: Compiled, *, cache: dict | None = None, rtol: float = CONSI
                    "peeled": peel.n_peeled}, stats)
     if strict and len(surplus):
         table = residual_table(c, x)
-        scale = _row_scale(c, red, x, surplus)
+        scale = row_scale(c, red, x, surplus)
         bad = np.abs(resid) > rtol * np.maximum(scale, 1e-300)
         if bad.any():
-            raise _inconsistent(c, red, surplus[bad], resid[bad], table)
+            raise inconsistent_error(c, red, surplus[bad], resid[bad], table)
     return bal
 
 
@@ -316,15 +353,6 @@ def lift_structure(st: Structure, peel, m: int, n: int) -> Structure:
     return Structure(row_match, col_match, under_cols, under_rows, over_rows, over_cols)
 
 
-def _fingerprint(A) -> tuple:
-    """A cheap key of a sparse matrix for the factorisation cache (CRC32 of its arrays). A
-    collision cannot give a wrong answer: every solve is verified, and a cached solver whose
-    solution fails is replaced."""
-    A = sp.csr_matrix(A)
-    return (A.shape, A.nnz) + tuple(zlib.crc32(np.ascontiguousarray(a).view(np.uint8))
-                                    for a in (A.indptr, A.indices, A.data))
-
-
 #: a solution this many times larger than the data: a loop passing on essentially all it receives
 MAX_AMPLIFICATION = 1e12
 
@@ -338,7 +366,7 @@ def _check_amplification(c, red, y, b, cols) -> None:
         return
     big = np.flatnonzero(np.abs(y) > MAX_AMPLIFICATION * scale)
     if len(big):
-        raise _singular(c, red, cols[big])
+        raise singular_error(c, red, cols[big])
 
 
 def _solve_verified(c, red, A, b, cols, solver=None):
@@ -352,152 +380,13 @@ def _solve_verified(c, red, A, b, cols, solver=None):
                 solver = BlockSolver(A, robust=attempt == "robust")
             y = solver.solve(b)
         except SingularBlock as exc:
-            raise _singular(c, red, cols[exc.columns]) from None
-        bad = _verify(A, y, b)
+            raise singular_error(c, red, cols[exc.columns]) from None
+        bad = verify(A, y, b)
         if bad is None:
             _check_amplification(c, red, y, b, cols)
             return y, solver
     blocks = solver.diagnose(A)
     if blocks:
-        raise _singular(c, red, cols[np.concatenate(blocks)])
+        raise singular_error(c, red, cols[np.concatenate(blocks)])
     raise SingularError(f"the balance system is numerically singular (relative residual "
                         f"{bad:.2e}); check shares near 1 in loops")
-
-
-def _verify(A, z, r, rtol: float = 1e-8, floor: float = 1e-12) -> float | None:
-    """The worst relative residual of a solve if it is too large to trust, else None. Row i
-    passes when |A z - r|_i <= rtol * (|A| |z| + |r|)_i + floor * max over rows of the same:
-    each row against the size of its own terms, with rounding noise of the largest rows
-    allowed on rows whose exact value is zero."""
-    res = np.abs(A @ z - r)
-    scale = np.abs(A) @ np.abs(z) + np.abs(r)
-    allowed = rtol * scale + floor * np.max(scale, initial=0.0)
-    if np.all(res <= allowed):
-        return None
-    worst = res / np.maximum(scale, 1e-300)
-    return float(np.max(np.where(np.isfinite(worst), worst, np.inf)))
-
-
-def _row_scale(c: Compiled, red: Reduced, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Sum of |terms| of each row, the yardstick a residual is measured against."""
-    return _row_terms(c, red, np.abs(x))[rows] + np.abs(red.r[rows])
-
-
-def _row_terms(c: Compiled, red: Reduced, xa: np.ndarray) -> np.ndarray:
-    """For every row of the reduced system: sum over its flows of |w x| (plus |T|)."""
-    L = len(c.layers)
-    inc_f, inc_l, w = c.incidence
-    w = w * xa[inc_f]
-    key_row = np.full(c.n_nodes * L, -1, dtype=np.int64)
-    n_rows = red.R.shape[0]
-    out = np.zeros(n_rows)
-    bal = np.flatnonzero(red.row_kind == 1)
-    key_row[red.row_node[bal] * L + red.row_layer[bal]] = bal
-    for ends in (c.head, c.tail):
-        row = key_row[ends[inc_f] * L + inc_l]
-        on = row >= 0
-        out += np.bincount(row[on], weights=w[on], minlength=n_rows)
-    t_rows = np.flatnonzero(red.row_kind == 0)
-    key_t = np.full(c.n_nodes * L, -1, dtype=np.int64)
-    key_t[red.row_node[t_rows] * L + red.row_layer[t_rows]] = t_rows
-    row = key_t[c.head[inc_f] * L + inc_l]
-    on = row >= 0
-    out += np.bincount(row[on], weights=2 * w[on], minlength=n_rows)
-    return out
-
-
-def undetermined(bal: Balance) -> np.ndarray:
-    """Indices of flows the balances leave undetermined (NaN quantities)."""
-    return np.flatnonzero(np.isnan(bal.x))
-
-
-def _underdetermined(c: Compiled, red: Reduced, st: Structure) -> UnderdeterminedError:
-    cols = np.flatnonzero(st.under_cols)
-    free = cols[cols >= red.n_t] - red.n_t
-    flows = red.free_flow[free]
-    t_nodes = red.t_node[cols[cols < red.n_t]]
-    dof = st.degrees_of_freedom
-    parts = [f"the balances leave {dof} degree{'s' if dof != 1 else ''} of freedom"]
-    if len(flows):
-        parts.append(f"nothing fixes the unknown flow(s) {c.flow_names(flows)}")
-    if len(t_nodes):
-        parts.append(f"the inflow of node(s) {c.node_names(np.unique(t_nodes))} is not fixed")
-    parts.append("give a quantity, share or per to one flow per degree of freedom, or close a "
-                 "balance layer at a node they touch")
-    return UnderdeterminedError("under-determined: " + "; ".join(parts),
-                                flows=list(c.flow_ids[flows]),
-                                nodes=list(c.node_ids[np.unique(t_nodes)]))
-
-
-def _singular(c: Compiled, red: Reduced, cols: np.ndarray) -> SingularError:
-    cols = np.unique(cols)
-    flows = set(red.free_flow[cols[cols >= red.n_t] - red.n_t].tolist())
-    t_nodes = red.t_node[cols[cols < red.n_t]]
-    in_block = np.zeros(red.R.shape[1], dtype=bool)
-    in_block[cols] = True
-    on_block = np.flatnonzero((red.G_col >= 0) & in_block[np.maximum(red.G_col, 0)])
-    flows.update(on_block.tolist())
-    flows = np.array(sorted(flows), dtype=np.int64)
-    nodes = np.unique(np.concatenate([t_nodes, c.tail[flows], c.head[flows]])) if len(flows) \
-        else np.unique(t_nodes)
-    # the loop's nodes: those both entered and left by flows of the block
-    inner = np.intersect1d(c.tail[flows], c.head[flows]) if len(flows) else nodes
-    shown = inner if len(inner) else nodes
-    msg = (f"singular balance: node(s) {c.node_names(shown)} form a closed loop with no exit "
-           f"(everything entering is passed on around the loop, so no quantity is fixed), or "
-           f"their equations contradict; flows involved: {c.flow_names(flows)}. Give the loop a "
-           f"loss or product leaving it, or shares that sum to less than 1")
-    return SingularError(msg, nodes=list(c.node_ids[shown]), flows=list(c.flow_ids[flows]))
-
-
-def _inconsistent(c, red, rows, resid, table) -> InconsistentError:
-    lines = []
-    for r, v in zip(rows[:10], resid[:10]):
-        node, layer = red.row_node[r], red.row_layer[r]
-        what = "balance" if red.row_kind[r] == 1 else "inflow"
-        unit = "t" if c.layers[layer] != "energy" else "GJ"
-        lines.append(f"node '{c.node_ids[node]}'{c.where_node(node)} {c.layers[layer]} {what}: "
-                     f"in - out - stock = {v:+.6g} {unit}")
-    more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
-    nodes = list(c.node_ids[red.row_node[rows]])
-    return InconsistentError(
-        "inconsistent: the data over-determine the balances and contradict each other: "
-        + "; ".join(lines) + more + ". Leave one flow per contradiction unknown, or reconcile "
-        "the measurements (net.reconcile(), flowgraph reconcile); `flowgraph check` lists all "
-        "residuals", residuals=table, nodes=nodes)
-
-
-def residual_table(c: Compiled, x: np.ndarray) -> pd.DataFrame:
-    """In, out, stock and residual (in - out - stock) per node and layer, with `closed`."""
-    L = len(c.layers)
-    inc_f, inc_l, w = c.incidence
-    wx = w * x[inc_f]
-    size = c.n_nodes * L
-    inflow = np.bincount(c.head[inc_f] * L + inc_l, weights=wx, minlength=size)
-    outflow = np.bincount(c.tail[inc_f] * L + inc_l, weights=wx, minlength=size)
-    stock = c.stock.ravel()
-    touched = (np.bincount(c.head[inc_f] * L + inc_l, minlength=size)
-               + np.bincount(c.tail[inc_f] * L + inc_l, minlength=size)) > 0
-    keep = np.flatnonzero(touched | c.closed.ravel())
-    node, layer = np.divmod(keep, L)
-    return pd.DataFrame({
-        "node": c.node_ids[node], "layer": np.array(c.layers, dtype=object)[layer],
-        "closed": c.closed.ravel()[keep], "in": inflow[keep], "out": outflow[keep],
-        "stock": stock[keep], "residual": inflow[keep] - outflow[keep] - stock[keep],
-        "unit": np.where(np.array(c.layers, dtype=object)[layer] == "energy", "GJ", "t"),
-    })
-
-
-def describe_structure(c: Compiled, bal: Balance) -> dict:
-    """Counts for reports: unknowns, equations, degrees of freedom, surplus equations."""
-    red, st = bal.reduced, bal.structure
-    return {
-        "flows": c.n_flows,
-        "known": int((c.spec == KNOWN).sum()), "shares": int((c.spec == SHARE).sum()),
-        "recipes": int((c.spec == PER).sum()), "unknown": int((c.spec == FREE).sum()),
-        "node_inflows": red.n_t, "balance_equations": int((red.row_kind == 1).sum()),
-        "degrees_of_freedom": st.degrees_of_freedom,
-        "surplus_equations": int(len(bal.surplus_rows)),
-        "undetermined_flows": name_list(c.flow_ids[undetermined(bal)]),
-        "peeled": bal.timings.get("peeled", 0),
-    }

@@ -15,12 +15,13 @@ import scipy.sparse as sp
 
 from ..errors import BalanceError, InconsistentError
 from .balance import Balance, constant_incidence, reduce_system, resolve_recipes, solve_balance
-from .compiled import KNOWN, Compiled
+from .compiled import Compiled
 from .elimination import solves
 from .inputs import MATRIX_ARRAYS, VALUE_ARRAYS, Bound, apply
 from .propagate import ATTRIBUTES, COST_ATTRIBUTES, propagate
 from .result import Result
 from .sparse import BlockSolver, SingularBlock
+from .specs import KNOWN
 
 #: flow columns a batch can record, as in Result.flows
 COLUMNS = ("quantity", "cost", *ATTRIBUTES, "price", "value")

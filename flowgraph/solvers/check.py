@@ -10,14 +10,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FlowgraphError, SingularError
-from .balance import (
-    CONSISTENCY_RTOL,
-    _row_scale,
-    describe_structure,
-    residual_table,
-    solve_balance,
-)
+from .balance import CONSISTENCY_RTOL, solve_balance
 from .compiled import compile_network
+from .diagnosis import describe_structure, residual_table, row_scale
 
 
 @dataclass
@@ -82,7 +77,7 @@ def check_network(net, rtol: float = CONSISTENCY_RTOL) -> CheckReport:
                    f"below are fixed by nothing")
     if len(bal.surplus_rows):
         rows = bal.surplus_rows
-        scale = _row_scale(c, red, np.nan_to_num(np.abs(x), nan=0.0), rows)
+        scale = row_scale(c, red, np.nan_to_num(np.abs(x), nan=0.0), rows)
         consistent = np.abs(bal.surplus_residual) <= rtol * np.maximum(scale, 1e-300)
         surplus = pd.DataFrame({
             "node": c.node_ids[red.row_node[rows]],

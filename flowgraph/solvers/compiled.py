@@ -16,15 +16,14 @@ import pandas as pd
 from ..errors import ModelError, UnitError, name_list
 from ..model.network import BOUNDARY, NODE_KINDS, ROLES, Network
 from ..model.schema import COST_CATEGORIES, NEGATIVE_ROLES, allowed
+from .specs import FREE, KNOWN, PER, SHARE
+from .validation import check_closed_layers, check_shares
 
-FREE, KNOWN, SHARE, PER = 0, 1, 2, 3
-SPEC_NAMES = np.array(["unknown", "quantity", "share", "per"])
 ALLOC_CODES = {name: i for i, name in enumerate(allowed("node", "allocation"))}
 #: allocation by a balance layer other than mass and energy: code LAYER_KEY + layer index
 LAYER_KEY = 16
 DEFAULT_NODE_LAYERS = {"process": ("mass",), "storage": ("mass",), "utility": (),
                        "source": (), "sink": ()}
-SHARE_TOL = 1e-9
 
 
 @dataclass
@@ -255,17 +254,8 @@ def compile_network(net: Network) -> Compiled:
         raise ModelError(f"node '{node_ids[i]}': kind '{kind[i]}' is not one of "
                          f"{', '.join(NODE_KINDS)}", nodes=[node_ids[i]], origin=_at(n_origin, i))
 
-    tail = positions(node_ids, flows["source"].to_numpy())
-    head = positions(node_ids, flows["target"].to_numpy())
-    for arr, col in ((tail, "source"), (head, "target")):
-        if (arr < 0).any():
-            idx = np.flatnonzero(arr < 0)
-            missing = flows[col].to_numpy()[idx]
-            raise ModelError(f"flow '{flow_ids[idx[0]]}' refers to unknown node "
-                             f"'{missing[0]}'" + (f" ({len(idx)} flows refer to unknown nodes: "
-                                                  f"{name_list(pd.unique(missing))})" if len(idx) > 1 else ""),
-                             nodes=list(pd.unique(missing)), flows=list(flow_ids[idx]),
-                             origin=_at(f_origin, idx[0]))
+    tail = _ends(flows, "source", node_ids, flow_ids, f_origin)
+    head = _ends(flows, "target", node_ids, flow_ids, f_origin)
 
     spec, param, per_index = _specs(flows, flow_ids, f_origin)
     role_code, role_names = pd.factorize(flows["role"].fillna("product").to_numpy(dtype=object))
@@ -298,8 +288,8 @@ def compile_network(net: Network) -> Compiled:
         node_co2=nodes["co2"].fillna(0.0).to_numpy(float),
         node_tce=nodes["tce"].fillna(0.0).to_numpy(float), allocation=allocation,
         node_origin=n_origin, flow_origin=f_origin)
-    _check_shares(comp)
-    _check_closed_layers(comp)
+    check_shares(comp)
+    check_closed_layers(comp)
     return comp
 
 
@@ -315,6 +305,20 @@ def positions(index: pd.Index, values: np.ndarray) -> np.ndarray:
         out[(out < 0) | (out >= len(index))] = -1
         return out
     return index.get_indexer(values)
+
+
+def _ends(flows, col, node_ids, flow_ids, origin) -> np.ndarray:
+    """Node index of each flow's source or target; ModelError naming unknown nodes."""
+    arr = positions(node_ids, flows[col].to_numpy())
+    if (arr < 0).any():
+        idx = np.flatnonzero(arr < 0)
+        missing = flows[col].to_numpy()[idx]
+        more = (f" ({len(idx)} flows refer to unknown nodes: {name_list(pd.unique(missing))})"
+                if len(idx) > 1 else "")
+        raise ModelError(f"flow '{flow_ids[idx[0]]}' refers to unknown node '{missing[0]}'"
+                         + more, nodes=list(pd.unique(missing)), flows=list(flow_ids[idx]),
+                         origin=_at(origin, idx[0]))
+    return arr
 
 
 def _member(values: np.ndarray, allowed) -> np.ndarray:
@@ -488,68 +492,3 @@ def _allocation_codes(nodes, layers, node_ids, origin) -> np.ndarray:
         raise ModelError(f"node '{node_ids[i]}': allocation '{names[i]}' is not one of "
                          f"{', '.join(codes)}", nodes=[node_ids[i]], origin=_at(origin, i))
     return pd.Series(names).map(codes).to_numpy(np.int16)
-
-
-def _check_shares(c: Compiled) -> None:
-    """Shares must refer to a layer, leave a node that has inflow there, and sum to <= 1."""
-    sh = np.flatnonzero(c.spec == SHARE)
-    if not len(sh):
-        return
-    prim = c.pair_primary[c.pair[sh]].astype(np.int64)
-    nolayer = sh[prim < 0]
-    if len(nolayer):
-        i = nolayer[0]
-        raise ModelError(f"flow '{c.flow_ids[i]}' has a share, but carrier '{c.carrier[i]}' in "
-                         f"'{c.unit[i]}' counts in no balance layer, so there is no inflow to take "
-                         f"a share of; give a quantity or per instead", flows=[c.flow_ids[i]],
-                         origin=_at(c.flow_origin, i))
-    L = len(c.layers)
-    key = c.tail[sh] * L + prim
-    total = np.bincount(key, weights=c.param[sh], minlength=c.n_nodes * L)
-    over = np.flatnonzero(total > 1.0 + SHARE_TOL)
-    if len(over):
-        node, lay = divmod(int(over[0]), L)
-        members = sh[key == over[0]]
-        raise ModelError(f"shares leaving node '{c.node_ids[node]}'{c.where_node(node)} in the "
-                         f"{c.layers[lay]} layer sum to {total[over[0]]:.6g} > 1: "
-                         f"{c.flow_names(members)}", nodes=[c.node_ids[node]],
-                         flows=list(c.flow_ids[members]))
-    inflow = np.zeros(c.n_nodes * L, dtype=bool)
-    inc_f, inc_l, _ = c.incidence
-    inflow[c.head[inc_f] * L + inc_l] = True
-    orphan = sh[~inflow[key]]
-    if len(orphan):
-        i = orphan[0]
-        node = c.tail[i]
-        raise ModelError(f"flow '{c.flow_ids[i]}'{c.where_flow(i)} is a share of the "
-                         f"{c.layers[c.pair_primary[c.pair[i]]]} inflow of node '{c.node_ids[node]}', "
-                         f"but no {c.layers[c.pair_primary[c.pair[i]]]} flow enters that node",
-                         nodes=[c.node_ids[node]],
-                         flows=[c.flow_ids[i]])
-
-
-def _check_closed_layers(c: Compiled) -> None:
-    """A closed layer needs flows of that layer on both sides (or a stock change)."""
-    L = len(c.layers)
-    inc_f, inc_l, _ = c.incidence
-    has_in = np.zeros(c.n_nodes * L, dtype=bool)
-    has_out = np.zeros(c.n_nodes * L, dtype=bool)
-    has_in[c.head[inc_f] * L + inc_l] = True
-    has_out[c.tail[inc_f] * L + inc_l] = True
-    closed = c.closed.ravel()
-    stock = c.stock.ravel() != 0
-    explicit = np.zeros(c.n_nodes, dtype=bool)
-    explicit[np.flatnonzero(pd.notna(c.network.node_frame()["layers"]).to_numpy())] = True
-    explicit_rows = np.repeat(explicit, L)
-    none = closed & ~has_in & ~has_out & ~stock & explicit_rows
-    one_sided = closed & (has_in ^ has_out) & ~stock
-    for bad, msg in ((none, "closes the {layer} layer but no {layer} flow touches it"),
-                     (one_sided, "closes the {layer} layer but {layer} only {side} it; add its "
-                                 "{other}, give a stock change, or leave {layer} out of its layers")):
-        if bad.any():
-            k = int(np.flatnonzero(bad)[0])
-            node, lay = divmod(k, L)
-            side, other = ("enters", "outputs") if has_in[k] else ("leaves", "inputs")
-            raise ModelError(f"node '{c.node_ids[node]}'{c.where_node(node)} " +
-                             msg.format(layer=c.layers[lay], side=side, other=other),
-                             nodes=[c.node_ids[node]])

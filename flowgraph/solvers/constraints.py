@@ -22,7 +22,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from ..errors import InconsistentError, ModelError
-from .compiled import KNOWN, PER, SHARE, Compiled
+from .compiled import Compiled
+from .specs import KNOWN, PER, SHARE
 
 EXACT, MEASURED, UNKNOWN = 0, 1, 2
 STATUS_NAMES = np.array(["exact", "measured", "unknown"], dtype=object)

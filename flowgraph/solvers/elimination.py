@@ -4,7 +4,7 @@ What is left are the redundancy equations P (A y + c) = 0 with P B = 0 (they bin
 measured values y), which unknowns the data determine (observable), and how:
 u = -B_sq^-1 (A y + c)_sq. Two ways, same answers:
 
-- sparse: the Dulmage-Mendelsohn decomposition of B's pattern (sparse.structure) splits the
+- sparse: the Dulmage-Mendelsohn decomposition of B's pattern (pattern.structure) splits the
   rows into an under-determined part (its unknowns are unobservable, its rows bind nothing),
   a square part and an over-determined part; the over part's unmatched rows, with the
   matched ones eliminated through the block triangular solver, are the redundancy equations.
@@ -25,7 +25,8 @@ import scipy.sparse.linalg as spla
 from scipy.sparse.csgraph import connected_components
 
 from ..errors import SingularError
-from .sparse import BlockSolver, SingularBlock, structure
+from .pattern import structure
+from .sparse import BlockSolver, SingularBlock
 
 #: 'auto' uses the dense method outright up to this many entries of B (rows x unknowns)
 SMALL = 1e6

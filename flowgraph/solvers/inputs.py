@@ -18,8 +18,9 @@ import numpy as np
 from ..errors import ModelError
 from ..model import units
 from ..model.schema import COST_CATEGORIES
-from .compiled import KNOWN, PER, SHARE, Compiled
+from .compiled import Compiled
 from .distributions import Normal, from_record
+from .specs import KNOWN, PER, SHARE
 
 TARGETS = {
     "flow": ("quantity", "share", "ratio", "price"),

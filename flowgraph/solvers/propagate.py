@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from ..errors import AllocationError, SingularError
 from ..model.schema import COST_CATEGORIES
 from .compiled import ALLOC_CODES, LAYER_KEY, Compiled
-from .sparse import BlockSolver, SingularBlock
+from .sparse import BlockSolver, SingularBlock, fingerprint, verify
 
 #: the attributes every result carries, in column order
 ATTRIBUTES = ("cost_material", "cost_energy", "cost_system", "cost_waste", "tce", "co2")
@@ -212,8 +212,7 @@ def _column(m: sp.csc_matrix, j: int):
 def _solve_checked(A_mat, B, cache, c) -> np.ndarray:
     """Solve (I - K) A = B with a cached factorisation when the matrix is the same, verify,
     and refactorise (fresh, then with pivoting everywhere) if the residual is too large."""
-    from .balance import _fingerprint, _verify
-    key = ("value", _fingerprint(A_mat)) if cache is not None else None
+    key = ("value", fingerprint(A_mat)) if cache is not None else None
     attempts = ([cache[key]] if cache is not None and key in cache else []) + ["fast", "robust"]
     for attempt in attempts:
         try:
@@ -222,7 +221,7 @@ def _solve_checked(A_mat, B, cache, c) -> np.ndarray:
             X = _solve_basis(solver, B)
         except SingularBlock as exc:
             raise _stuck(c, exc.columns) from None
-        if all(_verify(A_mat, X[:, j], B[:, j]) is None for j in range(B.shape[1])):
+        if all(verify(A_mat, X[:, j], B[:, j]) is None for j in range(B.shape[1])):
             if cache is not None:
                 for k in [k for k in cache if isinstance(k, tuple) and k and k[0] == "value"]:
                     del cache[k]

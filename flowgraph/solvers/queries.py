@@ -59,19 +59,26 @@ def result_functions(result) -> dict:
                 raise ExpressionError(f"total(): unknown filter '{key}'")
         return float(np.nansum(flows[column].to_numpy(dtype=float)[mask]))
 
-    def mfca(centre, product, category="total"):
-        table = result.mfca()
-        try:
-            return float(table.loc[(centre, product), category])
-        except KeyError:
-            raise ExpressionError(f"mfca(): no entry ({centre}, {product}, {category})") from None
+    return {"q": q, "flow": flow, "node": node, "total": total,
+            "mfca": lambda centre, product, category="total": _mfca(result, centre, product,
+                                                                    category),
+            "costs": lambda category=None: _costs(result, category)}
 
-    def costs(category=None):
-        own = result.compiled.node_costs
-        if category is None:
-            return float(own.sum())
-        if category not in COST_CATEGORIES:
-            raise ExpressionError(f"costs(): category must be one of {', '.join(COST_CATEGORIES)}")
-        return float(own[:, COST_CATEGORIES.index(category)].sum())
 
-    return {"q": q, "flow": flow, "node": node, "total": total, "mfca": mfca, "costs": costs}
+def _mfca(result, centre, product, category="total"):
+    """An entry of the MFCA flow-cost matrix."""
+    table = result.mfca()
+    try:
+        return float(table.loc[(centre, product), category])
+    except KeyError:
+        raise ExpressionError(f"mfca(): no entry ({centre}, {product}, {category})") from None
+
+
+def _costs(result, category=None):
+    """The nodes' own added costs, of one category or all."""
+    own = result.compiled.node_costs
+    if category is None:
+        return float(own.sum())
+    if category not in COST_CATEGORIES:
+        raise ExpressionError(f"costs(): category must be one of {', '.join(COST_CATEGORIES)}")
+    return float(own[:, COST_CATEGORIES.index(category)].sum())

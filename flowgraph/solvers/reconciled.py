@@ -12,10 +12,10 @@ from scipy import stats
 from scipy.sparse.csgraph import breadth_first_order
 
 from ..errors import FlowgraphError, name_list
-from .compiled import SHARE
 from .constraints import EXACT, STATUS_NAMES, UNKNOWN, Constraints
 from .propagate import ATTRIBUTES, Propagation, propagate
 from .result import Result
+from .specs import SHARE
 
 # -- values ---------------------------------------------------------------------------------
 

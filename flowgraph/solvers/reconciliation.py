@@ -30,7 +30,7 @@ from scipy.linalg import lapack
 
 from ..errors import BalanceError, InconsistentError
 from .balance import CONSISTENCY_RTOL, Balance
-from .compiled import SHARE, compile_network
+from .compiled import compile_network
 from .constraints import BALANCE, EXACT, Constraints, build_constraints
 from .elimination import CHUNK, eliminate
 from .reconciled import (
@@ -40,6 +40,7 @@ from .reconciled import (
     normalised_adjustments,
     propagate_reconciled,
 )
+from .specs import SHARE
 
 #: a redundancy equation whose pivot (in sigma units, rows of length 1) is below this
 #: depends on the others

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from .balance import Balance, describe_structure, residual_table, solve_balance
-from .compiled import SPEC_NAMES, Compiled, compile_network
+from .balance import Balance
+from .compiled import Compiled
+from .diagnosis import describe_structure, residual_table
 from .propagate import ATTRIBUTES, COST_ATTRIBUTES, Propagation, propagate
+from .specs import SPEC_NAMES
 
 #: columns of Result.flows, in order (a contract: DESIGN.md section 9)
 FLOW_COLUMNS = ("source", "target", "carrier", "kind", "role", "quantity", "unit", "cost",
@@ -144,22 +145,6 @@ class Result:
     def compare(self, other: Result, on: str = "flows") -> pd.DataFrame:
         """Differences to another result (other - self) on flows, nodes or totals."""
         return compare(self, other, on=on)
-
-
-def solve_network(net, *, strict: bool = True, rtol: float | None = None,
-                  scenario: str | None = None) -> Result:
-    """Compile, balance, propagate; every step vectorised. Raises FlowgraphError subclasses."""
-    t0 = time.perf_counter()
-    compiled = compile_network(net)
-    t1 = time.perf_counter()
-    kw = {"rtol": rtol} if rtol is not None else {}
-    bal = solve_balance(compiled, cache=net._solver_cache, strict=strict, **kw)
-    t2 = time.perf_counter()
-    values = propagate(compiled, np.nan_to_num(bal.x, nan=0.0), cache=net._solver_cache)
-    t3 = time.perf_counter()
-    timings = {"compile": t1 - t0, **{f"balance_{k}": v for k, v in bal.timings.items()},
-               "balance": t2 - t1, "propagate": t3 - t2}
-    return Result(net, compiled, bal, values, scenario=scenario, timings=timings)
 
 
 def compare(base: Result, other: Result, on: str = "flows") -> pd.DataFrame:

@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 
+from ..model.scenario import Scenario
 from .balance import CONSISTENCY_RTOL, solve_balance
 from .check import CheckReport, check_network
 from .compiled import compile_network
@@ -59,7 +60,7 @@ class Solver:
 
         A scenario object is applied to the solver's network. Raises a FlowgraphError
         subclass naming what is wrong; strict=False leaves undetermined flows NaN."""
-        if hasattr(network, "apply_to"):
+        if isinstance(network, Scenario):
             scenario = scenario or network.name
             network = network.apply_to(self._target(None))
         net = self._target(network)

@@ -14,9 +14,10 @@ import pandas as pd
 
 from ..errors import BalanceError, FlowgraphError
 from ..model.network import Network
-from ..solvers.compiled import KNOWN, compile_network
+from ..solvers.compiled import compile_network
 from ..solvers.result import Result
 from ..solvers.solver import Solver
+from ..solvers.specs import KNOWN
 
 #: attributes a view can measure flows by besides the balance layers, with their unit
 ATTRIBUTE_UNITS = {"cost": "CNY", "cost_material": "CNY", "cost_energy": "CNY",

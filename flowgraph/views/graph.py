@@ -22,6 +22,8 @@ import pandas as pd
 from ..errors import FlowgraphError
 from . import layout as lay
 from .extract import ViewData, measure, view_data
+from .legend import filter_html, legend_html
+from .numbers import fmt_all
 from .palette import (
     CARRIER_COLOURS,
     KIND_COLOURS,
@@ -82,8 +84,8 @@ class GraphView:
                           allow_nan=False).replace("</", "<\\/")
         firms = ""
         if self.firms:
-            firms = _filter("firm", "Firms", [(f or "", f or "(no firm)") for f in self.firms])
-        carriers = _filter("carrier", "Carriers", [(c, c) for c in self.carriers])
+            firms = filter_html("firm", "Firms", [(f or "", f or "(no firm)") for f in self.firms])
+        carriers = filter_html("carrier", "Carriers", [(c, c) for c in self.carriers])
         note = f'<p class="fg-graph-note">{html.escape(self.data.note)}</p>' if self.data.note else ""
         return (
             f'<div class="fg-graph" style="--fg-graph-height:{html.escape(height)}">'
@@ -95,7 +97,7 @@ class GraphView:
             f'<button type="button" class="fg-fit">Fit</button>'
             f'<span class="fg-count"></span></div>'
             f'<div class="fg-graph-body"><div class="fg-graph-canvas"></div>'
-            f'{_legend_html(self.legend)}</div>{note}'
+            f'{legend_html(self.legend)}</div>{note}'
             f'<script type="application/json" class="fg-graph-data">{data}</script></div>')
 
     def auto_height(self, canvas_width: float = 920.0, low: int = 400, high: int = 680) -> str:
@@ -155,71 +157,100 @@ def graph_view(obj, *, colour_by: str = "auto", layout: str = "auto", measure_by
     a = np.nan_to_num(amount, nan=0.0)
     through = np.maximum(np.bincount(head, weights=np.abs(a), minlength=n),
                          np.bincount(tail, weights=np.abs(a), minlength=n))
-    size = 10.0 + 22.0 * _lognorm(through)
-    dense = m > CURVE_LIMIT           # thinner, translucent edges so the nodes stay visible
-    width = (0.5 + 4.5 * _lognorm(np.abs(amount))) if dense else \
-        (1.0 + 11.0 * _lognorm(np.abs(amount)))
-
-    # positions
-    role = flows["role"].to_numpy(dtype=object)
-    recycle = role == "recycle"
+    recycle = flows["role"].to_numpy(dtype=object) == "recycle"
     if physics is None:
         physics = layout == "force" and n <= PHYSICS_LIMIT
-    if layout == "layered":
-        x, y, column, bend = lay.layered(n, tail, head, back=recycle, kind=kind,
-                                         stage=nodes["stage"].to_numpy(dtype=object),
-                                         placeholders=m <= CURVE_LIMIT)
-        backward = column[head] <= column[tail]
-        y = y * _stretch(x, y)
-    else:
-        if layout == "geographic":
-            x, y = lay.geographic(nodes["lat"].to_numpy(), nodes["lon"].to_numpy(), tail, head)
-        else:
-            groups = firm if len(firm_names) else np.full(n, None, dtype=object)
-            x, y = lay.clustered(groups, tail, head)
-        backward = np.zeros(m, dtype=bool)
-        bend = np.zeros(m)
-
-    # colours
-    if colour_by == "firm":
-        fc = group_colours(firm_names)
-        node_colour = [fc.get(f, NEUTRAL) if isinstance(f, str) else NEUTRAL for f in firm]
-        legend_nodes = [(f, fc[f]) for f in firm_names]
-        if any(not isinstance(f, str) or not f for f in firm):
-            legend_nodes.append(("no firm (boundary)", NEUTRAL))
-    else:
-        node_colour = [KIND_COLOURS.get(k, NEUTRAL) for k in kind]
-        legend_nodes = [(k, KIND_COLOURS[k]) for k in KIND_COLOURS if k in set(kind)]
-    ckind = flows["kind"].to_numpy(dtype=object)
-    negative = flows["negative"].to_numpy(dtype=bool)
-    edge_colour = np.where(negative, LOSS_COLOUR,
-                           [CARRIER_COLOURS.get(k, NEUTRAL) for k in ckind]).tolist()
-
+    x, y, backward, bend = _positions(data, layout, firm, firm_names, recycle)
+    node_colour, legend_nodes = _node_colours(colour_by, kind, firm, firm_names)
     ids = [str(i) for i in nodes.index]
     labels = [_node_label(lbl, i) for lbl, i in zip(nodes["label"].to_numpy(), ids)]
+    node_records = _node_records(data, ids, labels, through, unit, node_colour, x, y, physics)
+    edge_records = _edge_records(data, ids, labels, amount, recycle,
+                                 _edge_smooth(tail, head, backward, bend, x, y))
+    show_labels = m <= LABEL_LIMIT
+    pv = _pyvis(ids, node_records, edge_records,
+                _options(layout, physics, m, show_labels, n))
+    ckind = flows["kind"].to_numpy(dtype=object)
+    negative = flows["negative"].to_numpy(dtype=bool)
+    legend = {"nodes": legend_nodes, "colour_by": colour_by,
+              "edges": [(k, CARRIER_COLOURS[k]) for k in CARRIER_COLOURS if k in set(ckind)],
+              "negative": bool(negative.any()), "recycle": bool(recycle.any()),
+              "width": _width_scale(amount, unit, measure_by),
+              "shapes": sorted(set(kind), key=_kind_rank)}
+    carriers = flows["carrier"].to_numpy(dtype=object)
+    return GraphView(pv, data, layout, colour_by, measure_by, unit, legend,
+                     sorted(set(map(str, carriers))),
+                     _firm_filter(firm, firm_names) if len(firm_names) else [])
+
+
+def _positions(data: ViewData, layout: str, firm, firm_names, recycle):
+    """x, y of every node; per flow whether it runs backward and how much it bends."""
+    nodes, tail, head = data.nodes, data.tail, data.head
+    n, m = len(nodes), len(data.flows)
+    if layout == "layered":
+        x, y, column, bend = lay.layered(n, tail, head, back=recycle,
+                                         kind=nodes["kind"].to_numpy(dtype=object),
+                                         stage=nodes["stage"].to_numpy(dtype=object),
+                                         placeholders=m <= CURVE_LIMIT)
+        return x, y * _stretch(x, y), column[head] <= column[tail], bend
+    if layout == "geographic":
+        x, y = lay.geographic(nodes["lat"].to_numpy(), nodes["lon"].to_numpy(), tail, head)
+    else:
+        groups = firm if len(firm_names) else np.full(n, None, dtype=object)
+        x, y = lay.clustered(groups, tail, head)
+    return x, y, np.zeros(m, dtype=bool), np.zeros(m)
+
+
+def _node_colours(colour_by, kind, firm, firm_names):
+    """Colour of every node and the legend entries (name, colour)."""
+    if colour_by == "firm":
+        fc = group_colours(firm_names)
+        colours = [fc.get(f, NEUTRAL) if isinstance(f, str) else NEUTRAL for f in firm]
+        legend = [(f, fc[f]) for f in firm_names]
+        if any(not isinstance(f, str) or not f for f in firm):
+            legend.append(("no firm (boundary)", NEUTRAL))
+        return colours, legend
+    colours = [KIND_COLOURS.get(k, NEUTRAL) for k in kind]
+    return colours, [(k, KIND_COLOURS[k]) for k in KIND_COLOURS if k in set(kind)]
+
+
+def _node_records(data, ids, labels, through, unit, node_colour, x, y, physics) -> list[dict]:
+    """pyvis node records: label, tooltip, shape by kind, colour, size by throughput."""
+    kind = data.nodes["kind"].to_numpy(dtype=object)
+    firm = data.nodes["firm"].to_numpy(dtype=object)
+    size = 10.0 + 22.0 * _lognorm(through)
     titles = _node_titles(data, ids, labels, through, unit)
-    fixed = not physics
     border = {c: _darker(c) for c in set(node_colour)}
-    node_records = [
+    return [
         {"id": i, "label": _wrap(lb), "title": tt, "shape": KIND_SHAPES.get(k, "dot"),
          "color": {"background": col, "border": border[col],
                    "highlight": {"background": col, "border": "#111111"},
                    "hover": {"background": col, "border": "#111111"}},
-         "size": round(float(s), 2), "x": round(float(px), 1), "y": round(float(py), 1),
-         "kind": k, "firm": f if isinstance(f, str) else "", "physics": not fixed}
-        for i, lb, tt, k, col, s, px, py, f in zip(ids, labels, titles, kind, node_colour, size,
-                                                   x, y, firm)]
+         "size": round(float(sz), 2), "x": round(float(px), 1), "y": round(float(py), 1),
+         "kind": k, "firm": f if isinstance(f, str) else "", "physics": bool(physics)}
+        for i, lb, tt, k, col, sz, px, py, f in zip(ids, labels, titles, kind, node_colour,
+                                                    size, x, y, firm)]
 
+
+def _edge_records(data, ids, labels, amount, recycle, smooth) -> list[dict]:
+    """pyvis edge records: width by amount (log), colour by carrier kind, red for negative
+    products, dashed for recycle, a text label on small graphs."""
+    flows, tail, head = data.flows, data.tail, data.head
+    m = len(flows)
+    dense = m > CURVE_LIMIT           # thinner, translucent edges so the nodes stay visible
+    width = (0.5 + 4.5 * _lognorm(np.abs(amount))) if dense else \
+        (1.0 + 11.0 * _lognorm(np.abs(amount)))
+    ckind = flows["kind"].to_numpy(dtype=object)
+    edge_colour = np.where(flows["negative"].to_numpy(dtype=bool), LOSS_COLOUR,
+                           [CARRIER_COLOURS.get(k, NEUTRAL) for k in ckind]).tolist()
     flow_ids = [str(i) for i in flows.index]
-    src = [ids[t] for t in tail]
-    dst = [ids[h] for h in head]
     etitles = _edge_titles(data, flow_ids, labels, tail, head)
-    smooth = _edge_smooth(tail, head, backward, bend, x, y)
     show_labels = m <= LABEL_LIMIT
     carriers = flows["carrier"].to_numpy(dtype=object)
-    edge_records = []
+    out = []
     for j in range(m):
-        rec = {"id": flow_ids[j], "from": src[j], "to": dst[j], "title": etitles[j],
+        rec = {"id": flow_ids[j], "from": ids[tail[j]], "to": ids[head[j]],
+               "title": etitles[j],
                "color": {"color": edge_colour[j], "highlight": "#111111", "hover": "#111111",
                          "opacity": 0.45 if dense else 1.0},
                "width": round(float(width[j]), 2), "dashes": bool(recycle[j]),
@@ -228,17 +259,8 @@ def graph_view(obj, *, colour_by: str = "auto", layout: str = "auto", measure_by
             rec["smooth"] = smooth[j]
         if show_labels:
             rec["label"] = str(carriers[j])
-        edge_records.append(rec)
-
-    pv = _pyvis(ids, node_records, edge_records,
-                _options(layout, physics, m, show_labels, n))
-    legend = {"nodes": legend_nodes, "colour_by": colour_by,
-              "edges": [(k, CARRIER_COLOURS[k]) for k in CARRIER_COLOURS if k in set(ckind)],
-              "negative": bool(negative.any()), "recycle": bool(recycle.any()),
-              "width": _width_scale(amount, unit, measure_by), "shapes": sorted(set(kind), key=_kind_rank)}
-    return GraphView(pv, data, layout, colour_by, measure_by, unit, legend,
-                     sorted(set(map(str, carriers))),
-                     _firm_filter(firm, firm_names) if len(firm_names) else [])
+        out.append(rec)
+    return out
 
 
 def graph_html(obj, title: str | None = None, **options) -> str:
@@ -311,19 +333,6 @@ def _width_scale(amount, unit, measure_by) -> dict:
     return {"min": float(pos.min()), "max": float(pos.max()), "unit": unit, "measure": name}
 
 
-def fmt(v) -> str:
-    """Six significant figures with thousands separators (whole numbers from a million on);
-    'unknown' for NaN."""
-    if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return "unknown"
-    v = float(v)
-    if v != 0 and (abs(v) >= 1e15 or abs(v) < 1e-4):
-        return f"{v:.4e}"
-    if abs(v) >= 1e6:
-        return f"{v:,.0f}"
-    return f"{v:,.6g}"
-
-
 def _node_label(label, nid) -> str:
     return label if isinstance(label, str) and label else nid
 
@@ -364,17 +373,6 @@ def _node_titles(data: ViewData, ids, labels, through, unit) -> list[str]:
             lines[j].append(f"cost of negative products: {lc} CNY")
         lines[j].append(f"tce out: {tce} tce; CO2 out: {co2} t")
     return ["\n".join(x) for x in lines]
-
-
-def fmt_all(values) -> list[str]:
-    """fmt over an array, vectorised where it can be: the common case (finite, between 1e-4
-    and 1e6, or 0) in one comprehension."""
-    v = np.asarray(values, dtype=float)
-    out = [f"{x:,.6g}" for x in v.tolist()]
-    odd = ~np.isfinite(v) | (np.abs(v) >= 1e6) | ((v != 0) & (np.abs(v) < 1e-4))
-    for j in np.flatnonzero(odd):
-        out[j] = fmt(v[j])
-    return out
 
 
 def _edge_titles(data: ViewData, flow_ids, labels, tail, head) -> list[str]:
@@ -465,57 +463,3 @@ def _darker(colour: str, f: float = 0.75) -> str:
     c = colour.lstrip("#")
     r, g, b = (int(int(c[i:i + 2], 16) * f) for i in (0, 2, 4))
     return f"#{r:02x}{g:02x}{b:02x}"
-
-
-SHAPE_GLYPHS = {"dot": "●", "diamond": "◆", "square": "■", "triangle": "▲",
-                "triangleDown": "▼"}
-
-
-def _filter(key: str, title: str, items: list[tuple[str, str]]) -> str:
-    boxes = "".join(
-        f'<label><input type="checkbox" checked data-{key}="{html.escape(v)}"> '
-        f'{html.escape(lbl)}</label>' for v, lbl in items)
-    return (f'<details class="fg-filter" data-filter="{key}"><summary>{title} '
-            f'<span class="fg-filter-count">{len(items)}/{len(items)}</span></summary>'
-            f'<div class="fg-filter-actions"><button type="button" data-all="1">all</button>'
-            f'<button type="button" data-all="0">none</button></div>'
-            f'<div class="fg-filter-list">{boxes}</div></details>')
-
-
-def _legend_html(legend: dict) -> str:
-    e = html.escape
-    if legend["colour_by"] == "kind":            # colour and shape both say the kind
-        parts = ['<div class="fg-legend"><h4>Nodes: kind</h4><ul>']
-        for name, col in legend["nodes"]:
-            glyph = SHAPE_GLYPHS.get(KIND_SHAPES.get(name, "dot"), "●")
-            parts.append(f'<li><span class="glyph" style="color:{col}">{glyph}</span>'
-                         f'{e(str(name))}</li>')
-    else:
-        parts = [f'<div class="fg-legend"><h4>Nodes: colour by {e(legend["colour_by"])}</h4>'
-                 f'<ul>']
-        shown = legend["nodes"][:24]
-        for name, col in shown:
-            parts.append(f'<li><span class="sw" style="background:{col}"></span>'
-                         f'{e(str(name))}</li>')
-        if len(legend["nodes"]) > len(shown):
-            parts.append(f'<li class="more">… {len(legend["nodes"]) - len(shown)} more</li>')
-        parts.append("</ul><h4>Shape: kind</h4><ul class=\"shapes\">")
-        for k in legend["shapes"]:
-            glyph = SHAPE_GLYPHS.get(KIND_SHAPES.get(k, "dot"), "●")
-            parts.append(f'<li><span class="glyph">{glyph}</span>{e(str(k))}</li>')
-    parts.append("</ul><h4>Flows: colour by carrier kind</h4><ul>")
-    for name, col in legend["edges"]:
-        parts.append(f'<li><span class="ln" style="border-color:{col}"></span>{e(name)}</li>')
-    if legend["negative"]:
-        parts.append(f'<li><span class="ln" style="border-color:{LOSS_COLOUR}"></span>'
-                     f'negative product (loss, emission, waste)</li>')
-    if legend["recycle"]:
-        parts.append('<li><span class="ln dashed"></span>recycle</li>')
-    parts.append("</ul>")
-    w = legend["width"]
-    if w:
-        parts.append(f'<h4>Width: {e(w["measure"])}, log scale</h4><ul>'
-                     f'<li><span class="ln thin"></span>{fmt(w["min"])} {e(w["unit"])}</li>'
-                     f'<li><span class="ln thick"></span>{fmt(w["max"])} {e(w["unit"])}</li></ul>')
-    parts.append("</div>")
-    return "".join(parts)

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..errors import FlowgraphError
 from .extract import measure, view_data
+from .numbers import fmt
 from .palette import CARRIER_COLOURS, KIND_COLOURS, LOSS_COLOUR, NEUTRAL, group_colours, rgba
 
 #: above this many nodes, group_by='auto' aggregates (by firm, else by stage)
@@ -71,51 +72,64 @@ def sankey_data(obj, measure_by: str = "mass", group_by: str | None = "auto",
     if extra is not None and len(extra):
         links = pd.concat([links, extra], ignore_index=True)
     links = links[np.isfinite(links["value"].to_numpy(dtype=float)) & (links["value"] > 0)]
-    node_label = {str(i): (lb if isinstance(lb, str) and lb else str(i))
-                  for i, lb in zip(nodes.index, nodes["label"])}
-    node_label[ADDED] = ADDED
-    kind_of = {str(i): k for i, k in zip(nodes.index, nodes["kind"])}
-    note = ""
     if group_by is None:
-        used = pd.unique(np.concatenate([links["source"].to_numpy(), links["target"].to_numpy()]))
-        order = [str(i) for i in nodes.index if str(i) in set(used)] + \
-            ([ADDED] if ADDED in set(used) else [])
-        table = pd.DataFrame({"label": [node_label[i] for i in order],
-                              "colour": [KIND_COLOURS.get(kind_of.get(i), NEUTRAL) for i in order]},
-                             index=pd.Index(order, name="id"))
-        links = links.assign(text=[
-            f"{fl} ({car})" for fl, car in zip(links["flow"], links["carrier"])])
+        table, links, note = _by_node(nodes, links)
     else:
-        group = _groups(nodes, group_by)
-        group[ADDED] = ADDED
-        links = links.assign(source=links["source"].map(group), target=links["target"].map(group),
-                             cls=np.where(links["negative"], "negative", links["kind"]))
-        inside = links["source"] == links["target"]
-        if inside.any():
-            note = (f"{int(links.loc[inside, 'flows'].sum())} flows inside a {group_by} group "
-                    f"({_num(links.loc[inside, 'value'].sum())} {unit}) are not drawn.")
-        links = (links[~inside]
-                 .groupby(["source", "target", "cls"], sort=False, as_index=False)
-                 .agg(value=("value", "sum"), flows=("flows", "sum"), kind=("kind", "first"),
-                      negative=("negative", "first"), recycle=("recycle", "all"),
-                      carrier=("carrier", lambda s: ", ".join(sorted(set(map(str, s)))[:6]))))
-        links["flow"] = links["flows"].map(lambda k: f"{k} flow" + ("s" if k > 1 else ""))
-        links["text"] = [f"{fl}: {car}" for fl, car in zip(links["flow"], links["carrier"])]
-        order = list(pd.unique(np.concatenate([links["source"].to_numpy(),
-                                               links["target"].to_numpy()])))
-        # the graph's colours: groups in node order, boundary groups by their kind
-        named = pd.unique(pd.Series(nodes[group_by].to_numpy(dtype=object)).dropna())
-        colours = group_colours([g for g in named if isinstance(g, str) and g])
-        colours.update({name: KIND_COLOURS[k] for k, name in _KIND_GROUPS.items()
-                        if name not in colours})
-        table = pd.DataFrame({"label": order, "colour": [colours.get(g, NEUTRAL) for g in order]},
-                             index=pd.Index(order, name="id"))
+        table, links, note = _by_group(nodes, links, group_by, unit)
     colour = np.where(links["negative"].to_numpy(dtype=bool), LOSS_COLOUR,
                       [CARRIER_COLOURS.get(k, NEUTRAL) for k in links["kind"]])
     links = links.assign(colour=colour).reset_index(drop=True)
     cols = ["source", "target", "value", "flows", "flow", "carrier", "kind", "negative",
             "recycle", "colour", "text"]
     return SankeyData(table, links[cols], measure_by, unit, group_by, note)
+
+
+def _by_node(nodes, links):
+    """One Sankey node per network node that a drawn link touches, coloured by kind."""
+    node_label = {str(i): (lb if isinstance(lb, str) and lb else str(i))
+                  for i, lb in zip(nodes.index, nodes["label"])}
+    node_label[ADDED] = ADDED
+    kind_of = {str(i): k for i, k in zip(nodes.index, nodes["kind"])}
+    used = set(pd.unique(np.concatenate([links["source"].to_numpy(),
+                                         links["target"].to_numpy()])))
+    order = [str(i) for i in nodes.index if str(i) in used] + ([ADDED] if ADDED in used else [])
+    table = pd.DataFrame({"label": [node_label[i] for i in order],
+                          "colour": [KIND_COLOURS.get(kind_of.get(i), NEUTRAL) for i in order]},
+                         index=pd.Index(order, name="id"))
+    links = links.assign(text=[f"{fl} ({car})" for fl, car in zip(links["flow"],
+                                                                   links["carrier"])])
+    return table, links, ""
+
+
+def _by_group(nodes, links, group_by, unit):
+    """One Sankey node per group (firm, stage, ...); links between groups summed by class
+    (carrier kind, or negative); flows inside a group are counted in the note, not drawn."""
+    note = ""
+    group = _groups(nodes, group_by)
+    group[ADDED] = ADDED
+    links = links.assign(source=links["source"].map(group), target=links["target"].map(group),
+                         cls=np.where(links["negative"], "negative", links["kind"]))
+    inside = links["source"] == links["target"]
+    if inside.any():
+        note = (f"{int(links.loc[inside, 'flows'].sum())} flows inside a {group_by} group "
+                f"({_num(links.loc[inside, 'value'].sum())} {unit}) are not drawn.")
+    links = (links[~inside]
+             .groupby(["source", "target", "cls"], sort=False, as_index=False)
+             .agg(value=("value", "sum"), flows=("flows", "sum"), kind=("kind", "first"),
+                  negative=("negative", "first"), recycle=("recycle", "all"),
+                  carrier=("carrier", lambda s: ", ".join(sorted(set(map(str, s)))[:6]))))
+    links["flow"] = links["flows"].map(lambda k: f"{k} flow" + ("s" if k > 1 else ""))
+    links["text"] = [f"{fl}: {car}" for fl, car in zip(links["flow"], links["carrier"])]
+    order = list(pd.unique(np.concatenate([links["source"].to_numpy(),
+                                           links["target"].to_numpy()])))
+    # the graph's colours: groups in node order, boundary groups by their kind
+    named = pd.unique(pd.Series(nodes[group_by].to_numpy(dtype=object)).dropna())
+    colours = group_colours([g for g in named if isinstance(g, str) and g])
+    colours.update({name: KIND_COLOURS[k] for k, name in _KIND_GROUPS.items()
+                    if name not in colours})
+    table = pd.DataFrame({"label": order, "colour": [colours.get(g, NEUTRAL) for g in order]},
+                         index=pd.Index(order, name="id"))
+    return table, links, note
 
 
 def sankey_figure(obj, measure_by: str = "mass", group_by: str | None = "auto",
@@ -216,5 +230,4 @@ def _wrap(label: str, width: int = 18) -> str:
 
 
 def _num(v) -> str:
-    from .graph import fmt
     return fmt(v)

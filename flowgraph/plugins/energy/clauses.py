@@ -1,36 +1,59 @@
 """The energy-efficiency evaluation report, laid out by clause 9.2 of the PVC standard:
 a) statement, b) process description, c) scope, d) data collected, e) scoring table with
-evidence, f) grade, g) improvement measures, h) annexes. Tables and charts, little prose."""
+evidence, f) grade, g) improvement measures, h) annexes. Tables and charts, little prose,
+as blocks of a Report (flowgraph.model.report) that the views render."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ...views.graph import graph_section
-from ...views.page import Section, figure_section, figures_section, table_section, text_section
+from ...model.report import Block, Cards, Chart, FlowGraph, Report, Table, Text
 from .checklist import MET, NA, NOT_MET
 
 PREFIX = "Energy efficiency"
+#: the level of a block under one of the eight of clause 9.2 (an h3)
+SUB = 3
 
 
 def _title(text: str) -> str:
     return f"{PREFIX}: {text}"
 
 
-def _sub(section: Section) -> Section:
-    """A section under one of the eight of clause 9.2 (an h3)."""
-    section.level = 3
-    return section
+def report(ev, embedded: bool = False) -> Report:
+    """The Report of one Evaluation: its tables, headline figures, summary line and blocks."""
+    return Report("energy", tables=ev.tables(), figures=ev.figures(), summary=summary(ev),
+                  blocks=blocks(ev, embedded=embedded),
+                  title=f"Energy-efficiency evaluation: {_evaluated(ev)}")
 
 
-def sections(ev, embedded: bool = False) -> list[Section]:
-    """All sections of the report of one Evaluation; embedded in the run report (which
+def summary(ev) -> str:
+    """One line: energy per unit and in total, the grade and gap, the checklist counts."""
+    a, figs = ev.account, ev.figures()
+    text = (f"{_evaluated(ev)}: {a.per_unit:,.2f} {a.unit_label}, "
+            f"{a.total_tce:,.6g} tce/{a.period} within {' + '.join(a.boundary)}")
+    if ev.grade is not None:
+        g = ev.grade
+        text += (f"; {g.label} ({g.route}, {g.variant}); gap to benchmark "
+                 f"{g.gap_to_benchmark:+,.2f} {g.unit} ({g.gap_tce('benchmark'):+,.6g} "
+                 f"tce/{a.period})")
+    if "checklist_met" in figs:
+        text += (f"; checklist {figs['checklist_met']} met, {figs['checklist_not_met']} not "
+                 f"met, {figs['checklist_not_applicable']} not applicable")
+    return text
+
+
+def _evaluated(ev) -> str:
+    return f"{ev.case.name} [{ev.scenario or 'base'}]"
+
+
+def blocks(ev, embedded: bool = False) -> list[Block]:
+    """All blocks of the report of one Evaluation; embedded in the run report (which
     already shows the flow graph), clause b) refers to it instead of drawing it again."""
     return [*statement(ev), *process(ev, embedded), *scope(ev), *data(ev), *scoring(ev),
             *grading(ev), *improvement(ev), *annexes(ev)]
 
 
-def statement(ev) -> list[Section]:
+def statement(ev) -> list[Block]:
     s, a = ev.settings, ev.account
     g = ev.grade
     rows = [("case", ev.case.name), ("scenario", ev.scenario or "base"),
@@ -46,14 +69,14 @@ def statement(ev) -> list[Section]:
             ("result", f"{a.per_unit:,.2f} {a.unit_label}: {g.label}" if g else
              f"{a.per_unit:,.2f} {a.unit_label}")]
     table = pd.DataFrame(rows, columns=["item", "value"]).set_index("item")
-    out = [table_section(_title("a) evaluation statement"), table,
-                         note="Clause 9.2 a. What was evaluated and under which conventions.")]
+    out = [Table(_title("a) evaluation statement"), table,
+                 note="Clause 9.2 a. What was evaluated and under which conventions.")]
     if s.statement:
-        out.append(_sub(text_section(_title("statement of the evaluator"), s.statement)))
+        out.append(Text(_title("statement of the evaluator"), s.statement, level=SUB))
     return out
 
 
-def process(ev, embedded: bool = False) -> list[Section]:
+def process(ev, embedded: bool = False) -> list[Block]:
     nodes = ev.result.nodes
     frame = ev.result.network.node_frame()
     inner = nodes[~nodes["kind"].isin(["source", "sink"])].copy()
@@ -64,14 +87,13 @@ def process(ev, embedded: bool = False) -> list[Section]:
     note = ("Clause 9.2 b. The quantity centres and utilities of the flowsheet with their "
             "operation and GB/T 2589 system.")
     if embedded:
-        return [table_section(_title("b) process description"), table,
-                              note=note + " The flowsheet is the flow graph at the top of this "
-                                          "report.")]
-    return [table_section(_title("b) process description"), table, note=note),
-            _sub(graph_section(ev.result, title=_title("flowsheet graph")))]
+        return [Table(_title("b) process description"), table,
+                      note=note + " The flowsheet is the flow graph at the top of this report.")]
+    return [Table(_title("b) process description"), table, note=note),
+            FlowGraph(_title("flowsheet graph"), ev.result, level=SUB)]
 
 
-def scope(ev) -> list[Section]:
+def scope(ev) -> list[Block]:
     a = ev.account
     nodes = ev.result.nodes
     inner = nodes[~nodes["kind"].isin(["source", "sink"])]
@@ -86,41 +108,40 @@ def scope(ev) -> list[Section]:
     counts = pd.DataFrame({
         "flows in": flows[flows["direction"] == "in"].groupby("class").size(),
         "flows out": flows[flows["direction"] == "out"].groupby("class").size()}).fillna(0)
-    return [table_section(_title("c) scope"), table,
-                          note="Clause 9.2 c and clause 4: the evaluation boundary by system "
-                               "(production, auxiliary, ancillary); nodes without a system, "
-                               "sources and sinks are outside."),
-            _sub(table_section(_title("flows crossing the boundary"), counts.astype(int),
-                               note="By class of carrier: energy, energy-consuming working "
-                                    "media, materials (not counted)."))]
+    return [Table(_title("c) scope"), table,
+                  note="Clause 9.2 c and clause 4: the evaluation boundary by system "
+                       "(production, auxiliary, ancillary); nodes without a system, "
+                       "sources and sinks are outside."),
+            Table(_title("flows crossing the boundary"), counts.astype(int),
+                  note="By class of carrier: energy, energy-consuming working media, "
+                       "materials (not counted).", level=SUB)]
 
 
-def data(ev) -> list[Section]:
-    return [table_section(_title("d) data collected"), ev.documentation,
-                          note="Clause 9.2 d with the documents clause 7.1 asks for."),
-            _sub(table_section(_title("flows crossing the boundary, with coefficients"),
-                               ev.data_collected,
-                               note="Every flow crossing the boundary: how its quantity is known, "
-                                    "its standard-coal coefficient (kgce per flow unit) and where "
-                                    "the coefficient comes from; materials count zero."))]
+def data(ev) -> list[Block]:
+    return [Table(_title("d) data collected"), ev.documentation,
+                  note="Clause 9.2 d with the documents clause 7.1 asks for."),
+            Table(_title("flows crossing the boundary, with coefficients"), ev.data_collected,
+                  note="Every flow crossing the boundary: how its quantity is known, its "
+                       "standard-coal coefficient (kgce per flow unit) and where the "
+                       "coefficient comes from; materials count zero.", level=SUB)]
 
 
-def scoring(ev) -> list[Section]:
+def scoring(ev) -> list[Block]:
     if ev.checklist is None:
-        return [text_section(_title("e) scoring table"), "No checklist is configured.")]
+        return [Text(_title("e) scoring table"), "No checklist is configured.")]
     c = ev.checklist
     counts = c["status"].value_counts().reindex([MET, NOT_MET, NA]).fillna(0).astype(int)
     cards = [{"name": k, "value": int(v), "unit": "items"} for k, v in counts.items()]
     table = c[["clause", "system", "requirement", "status", "detail"]].rename(
         columns={"detail": "evidence"})
-    return [figures_section(_title("e) scoring table with evidence"), cards,
-                            note=f"Clause 9.2 e: {ev.checklist_meta.get('title', 'checklist')} "
-                                 f"({ev.checklist_meta.get('source', '')}), each item decided on "
-                                 f"the flowsheet."),
-            _sub(table_section(_title("checklist items"), table, index=True))]
+    return [Cards(_title("e) scoring table with evidence"), cards,
+                  note=f"Clause 9.2 e: {ev.checklist_meta.get('title', 'checklist')} "
+                       f"({ev.checklist_meta.get('source', '')}), each item decided on the "
+                       f"flowsheet."),
+            Table(_title("checklist items"), table, index=True, level=SUB)]
 
 
-def grading(ev) -> list[Section]:
+def grading(ev) -> list[Block]:
     a, g = ev.account, ev.grade
     out = []
     if g is not None:
@@ -131,22 +152,22 @@ def grading(ev) -> list[Section]:
                  {"name": "gap to benchmark", "value": g.gap_tce("benchmark"),
                   "unit": f"tce/{a.period}"},
                  {"name": "gap to baseline", "value": g.gap_to_baseline, "unit": g.unit}]
-        out.append(figures_section(_title("f) energy-efficiency grade"), cards,
-                                   note=f"Clause 9.2 f. {g.product}, {g.route} route, {g.variant}: "
-                                        f"benchmark = level 2 ({g.benchmark:g} {g.unit}), "
-                                        f"baseline = level 3 ({g.baseline:g} {g.unit}); a gap > 0 "
-                                        f"is what must be cut. Source: {g.source}."))
-        out.append(_sub(table_section(_title("grade table"), g.table())))
-        out.append(_sub(figure_section(_title("position in the grade table"), _chart(ev),
-                                       height=360)))
+        out.append(Cards(_title("f) energy-efficiency grade"), cards,
+                         note=f"Clause 9.2 f. {g.product}, {g.route} route, {g.variant}: "
+                              f"benchmark = level 2 ({g.benchmark:g} {g.unit}), baseline = "
+                              f"level 3 ({g.baseline:g} {g.unit}); a gap > 0 is what must be "
+                              f"cut. Source: {g.source}."))
+        out.append(Table(_title("grade table"), g.table(), level=SUB))
+        out.append(Chart(_title("position in the grade table"), _chart(ev), height=360,
+                         level=SUB))
     by = a.by_carrier[a.by_carrier["class"] != "material"]
     by = by[["class", "unit", "quantity_in", "quantity_out", "coefficient_kgce", "kgce", "share",
              "kgce_per_unit"]].copy()
     by.loc["total"] = [None, "", None, None, None, a.total_kgce, 1.0, a.per_unit]
-    out.append(_sub(table_section(_title("comprehensive energy by carrier"), by,
-                                  note=f"kgce per {a.period}; coefficient in kgce per carrier "
-                                       f"unit; kgce_per_unit in {a.unit_label}. Exports count "
-                                       f"negative; materials are listed in d).")))
+    out.append(Table(_title("comprehensive energy by carrier"), by,
+                     note=f"kgce per {a.period}; coefficient in kgce per carrier unit; "
+                          f"kgce_per_unit in {a.unit_label}. Exports count negative; "
+                          f"materials are listed in d).", level=SUB))
     return out
 
 
@@ -169,37 +190,35 @@ def _chart(ev):
     return fig
 
 
-def improvement(ev) -> list[Section]:
-    out = []
-    if len(ev.settings.measures):
-        out.append(table_section(_title("g) improvement measures"), ev.measures,
-                                 note="Clause 9.2 g. Each measure is a scenario of the case, solved "
-                                      "and evaluated like the base; saving = base - measure."))
-    sug = table_section(_title("g) suggestions from the checklist") if not out
-                        else _title("suggestions from the checklist"), ev.suggestions,
+def improvement(ev) -> list[Block]:
+    suggestions = Table(_title("g) suggestions from the checklist"), ev.suggestions,
                         note="Good practice of clauses 7.2 and 7.3 that the flowsheet does not "
                              "show, with the measure each suggests.")
-    out.append(_sub(sug) if out else sug)
-    return out
+    if not len(ev.settings.measures):
+        return [suggestions]
+    suggestions.title, suggestions.level = _title("suggestions from the checklist"), SUB
+    return [Table(_title("g) improvement measures"), ev.measures,
+                  note="Clause 9.2 g. Each measure is a scenario of the case, solved and "
+                       "evaluated like the base; saving = base - measure."),
+            suggestions]
 
 
-def annexes(ev) -> list[Section]:
+def annexes(ev) -> list[Block]:
     a = ev.account
     coeff = a.by_carrier.loc[a.by_carrier["class"] != "material",
                              ["class", "unit", "coefficient_kgce", "coefficient_source"]]
     res = ev.result.residuals
     balance = res[res["closed"]].set_index(["node", "layer"])[["in", "out", "stock", "residual",
                                                               "unit"]]
-    return [table_section(_title("h) annex: coefficients"), coeff,
-                          note="Standard-coal coefficient per carrier unit and its source (the "
-                               "case, GB/T 2589-2020 appendix A as shipped, or a given value)."),
-            _sub(table_section(_title("annex: energy by node"), a.by_node)),
-            _sub(table_section(_title("annex: energy by system"), a.by_system)),
-            _sub(table_section(_title("annex: boundary and convention variants"), ev.variants,
-                               note="The same flowsheet under other boundaries and "
-                                    "conventions.")),
-            _sub(table_section(_title("annex: material and energy balance"), balance,
-                               note="Clause 7.1.2: every closed balance of every node."))]
+    return [Table(_title("h) annex: coefficients"), coeff,
+                  note="Standard-coal coefficient per carrier unit and its source (the case, "
+                       "GB/T 2589-2020 appendix A as shipped, or a given value)."),
+            Table(_title("annex: energy by node"), a.by_node, level=SUB),
+            Table(_title("annex: energy by system"), a.by_system, level=SUB),
+            Table(_title("annex: boundary and convention variants"), ev.variants,
+                  note="The same flowsheet under other boundaries and conventions.", level=SUB),
+            Table(_title("annex: material and energy balance"), balance,
+                  note="Clause 7.1.2: every closed balance of every node.", level=SUB)]
 
 
 def _join(v) -> str:

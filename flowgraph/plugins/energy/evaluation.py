@@ -13,7 +13,7 @@ from functools import cached_property
 import pandas as pd
 
 from ...methods.comprehensive_energy import CLASSES, EnergyAccount, comprehensive_energy
-from ...methods.energy_grades import FAILS, Grade, grade, grade_table
+from ...methods.energy_grades import Grade, grade, grade_table
 from .checklist import MET, NA, NOT_MET, evaluate_checklist, load_rules
 from .settings import Settings
 
@@ -29,6 +29,20 @@ class Evaluation:
     grade: Grade | None
     checklist: pd.DataFrame | None
     checklist_meta: dict = field(default_factory=dict)
+
+    @classmethod
+    def compute(cls, case, settings: Settings, scenario: str | None = None) -> Evaluation:
+        """Evaluate the base (or a scenario) of `case` with `settings`."""
+        result = case.result(scenario)
+        account = comprehensive_energy(result, **settings.energy_options())
+        checklist, meta = None, {}
+        if settings.checklist:
+            meta, rules = load_rules(settings.checklist, folder=case.path)
+            checklist = evaluate_checklist(result, rules, route=settings.route,
+                                           operations=settings.operations,
+                                           carriers=settings.carriers)
+        return cls(case, settings, scenario, account, grade_of(account, settings, case),
+                   checklist, meta)
 
     @property
     def result(self):
@@ -170,10 +184,12 @@ class Evaluation:
         return out
 
     def _grade(self, account: EnergyAccount) -> Grade | None:
-        return _grade_of(account, self.settings, self.case)
+        return grade_of(account, self.settings, self.case)
 
 
-def _grade_of(account: EnergyAccount, settings: Settings, case) -> Grade | None:
+def grade_of(account: EnergyAccount, settings: Settings, case) -> Grade | None:
+    """The grade of an account by the settings' row of the grade table (and the case's extra
+    rows); None without a product or grade-table row."""
     if not settings.grade_product or not account.product or not math.isfinite(account.per_unit):
         return None
     extra = None
@@ -183,20 +199,3 @@ def _grade_of(account: EnergyAccount, settings: Settings, case) -> Grade | None:
     table = grade_table(extra) if extra is not None else None
     return grade(account.per_unit, product=settings.grade_product, route=settings.route,
                  variant=settings.variant, output=account.product_quantity, table=table)
-
-
-def evaluate(case, scenario: str | None = None, **overrides) -> Evaluation:
-    """Evaluate the base (or a scenario) of `case` with its [energy] settings and overrides."""
-    settings = Settings.from_case(case, **overrides)
-    result = case.result(scenario)
-    account = comprehensive_energy(result, **settings.energy_options())
-    g = _grade_of(account, settings, case)
-    checklist, meta = None, {}
-    if settings.checklist:
-        meta, rules = load_rules(settings.checklist, folder=case.path)
-        checklist = evaluate_checklist(result, rules, route=settings.route,
-                                       operations=settings.operations, carriers=settings.carriers)
-    return Evaluation(case, settings, scenario, account, g, checklist, meta)
-
-
-__all__ = ["FAILS", "Evaluation", "evaluate"]

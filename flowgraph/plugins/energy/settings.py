@@ -1,73 +1,111 @@
-"""The [energy] section of a case file: what is evaluated, against which table, by which rules."""
+"""The [energy] section of a case file: what is evaluated, against which table, by which rules.
+
+OPTIONS is the plugin's options schema (every key the section may hold); Settings is the
+evaluation's view of the resolved options, checked against the case."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 
-from ...errors import CaseFileError, name_list
+from ...errors import CaseFileError, UnitError, name_list
 from ...methods.comprehensive_energy import SYSTEMS
+from ...model import units
+from ..base import Option
+
+ELECTRICITY_HELP = "'equivalent' (0.1229 kgce/kWh), 'case', or an equal value in kgce/kWh"
+
+
+def electricity_convention(value):
+    """'equivalent', 'case', or an equal value as a number of kgce/kWh (given as a number or
+    as text with units such as '0.305 kgce/kWh')."""
+    if value in ("equivalent", "case"):
+        return value
+    if isinstance(value, bool):
+        raise TypeError(ELECTRICITY_HELP)
+    try:
+        return float(value)
+    except ValueError:
+        pass                    # text with units
+    try:
+        return units.per_unit(value, "kgce", "kWh", "electricity equal value")
+    except UnitError as exc:
+        raise ValueError(f"{ELECTRICITY_HELP} ({exc})") from None
+
+
+OPTIONS = (
+    Option("product", str, None, "flow id of the product the energy is per", cli=False),
+    Option("boundary", list, list(SYSTEMS), "systems inside the boundary (any of "
+           f"{', '.join(SYSTEMS)})", choices=SYSTEMS, metavar="SYSTEM"),
+    Option("electricity", electricity_convention, "equivalent", ELECTRICITY_HELP),
+    Option("working_media", bool, True, "count energy-consuming working media"),
+    Option("grade_product", str, "PVC resin", "product row of the grade table", cli=False),
+    Option("route", str, "calcium carbide", "production route of the grade table"),
+    Option("variant", str, "general-purpose", "product variant of the grade table"),
+    Option("grade_table", str, None, "extra grade-table rows (CSV path relative to the case)",
+           cli=False),
+    Option("coefficients", dict, None, "standard-coal coefficient by carrier (kgce per "
+           "carrier unit, or text with units), overriding all else", cli=False, data=True),
+    Option("checklist", str, "pvc", "shipped checklist name or a .toml path relative to the "
+           "case ('' for none)", cli=False),
+    Option("operations", dict, None, "operation = [node ids] for the checklist rules",
+           cli=False, data=True),
+    Option("carriers", dict, None, "rule carrier name = [carrier names of the case]",
+           cli=False, data=True),
+    Option("measures", list, [], "scenarios of the case evaluated as improvement measures",
+           cli=False),
+    Option("equal_values", list, [], "electricity equal values (kgce/kWh) shown as a "
+           "sensitivity", cli=False),
+    Option("statement", str, "", "the evaluator's statement (clause 9.2 a)", cli=False),
+    Option("electricity_carriers", list, [], "more carrier names that are electricity",
+           cli=False),
+    Option("media_carriers", list, [], "more carrier names that are working media", cli=False),
+)
 
 
 @dataclass
 class Settings:
-    """Options of an energy-efficiency evaluation, from [energy] and the command line.
+    """Options of an energy-efficiency evaluation (OPTIONS says what each one is), with the
+    lists as tuples and the tables as dicts."""
 
-    product: flow id of the product; grade_product/route/variant: the row of the grade table;
-    boundary: systems inside; electricity: 'equivalent', 'case' or an equal value (kgce/kWh);
-    working_media: count energy-consuming working media; coefficients: {carrier: coefficient};
-    checklist: shipped name ('pvc') or TOML path; grade_table: extra grade rows (CSV path);
-    measures: scenario names evaluated as improvement measures; equal_values: electricity
-    equal values shown as a sensitivity; operations / carriers: names for the checklist rules;
-    statement: the evaluation statement (clause 9.2 a); electricity_carriers, media_carriers:
-    more carrier names that are electricity or working media.
-    """
-
-    product: str | None = None
-    grade_product: str = "PVC resin"
-    route: str = "calcium carbide"
-    variant: str = "general-purpose"
-    boundary: tuple = SYSTEMS
-    electricity: object = "equivalent"
-    working_media: bool = True
-    coefficients: dict = field(default_factory=dict)
-    checklist: str | None = "pvc"
-    grade_table: str | None = None
-    measures: tuple = ()
-    equal_values: tuple = ()
-    operations: dict = field(default_factory=dict)
-    carriers: dict = field(default_factory=dict)
-    statement: str = ""
-    electricity_carriers: tuple = ()
-    media_carriers: tuple = ()
+    product: str | None
+    grade_product: str
+    route: str
+    variant: str
+    boundary: tuple
+    electricity: object
+    working_media: bool
+    coefficients: dict
+    checklist: str
+    grade_table: str | None
+    measures: tuple
+    equal_values: tuple
+    operations: dict
+    carriers: dict
+    statement: str
+    electricity_carriers: tuple
+    media_carriers: tuple
 
     @classmethod
-    def from_case(cls, case, **overrides) -> Settings:
-        """Settings from the case's [energy] section, then non-None `overrides`."""
-        raw = dict(case.section("energy"))
-        where = str(case.path / "case.toml") if case.path else case.name
-        known = {f.name for f in fields(cls)}
-        unknown = set(raw) - known
-        if unknown:
-            raise CaseFileError(f"[energy]: unknown key(s) {name_list(sorted(unknown))}; known: "
-                                f"{', '.join(sorted(known))}", origin=where)
-        raw.update({k: v for k, v in overrides.items() if v is not None and k in known})
-        if isinstance(raw.get("boundary"), str):
-            raw["boundary"] = (raw["boundary"],)
+    def from_options(cls, case, options: dict) -> Settings:
+        """Settings from the resolved options (EnergyPlugin.resolve), checked against the case:
+        the tables are tables, the measures are scenarios, the product is a flow."""
+        where = case.origin("energy")
+        raw = dict(options)
+        for key in ("coefficients", "operations", "carriers"):
+            if raw[key] is None:
+                raw[key] = {}
+            elif not isinstance(raw[key], dict):
+                raise CaseFileError(f"[energy] {key}: give a table ([energy.{key}]), not "
+                                    f"{raw[key]!r}", origin=where)
         for key in ("boundary", "measures", "equal_values", "electricity_carriers",
                     "media_carriers"):
-            if key in raw:
-                raw[key] = tuple(raw[key])
-        bad = [b for b in raw.get("boundary", ()) if b not in SYSTEMS]
-        if bad:
-            raise CaseFileError(f"[energy]: boundary {name_list(bad)} is not a system; use "
-                                f"{', '.join(SYSTEMS)}", origin=where)
-        missing = [m for m in raw.get("measures", ()) if m not in case.scenarios]
+            raw[key] = tuple(raw[key])
+        missing = [m for m in raw["measures"] if m not in case.scenarios]
         if missing:
             raise CaseFileError(f"[energy]: measure(s) {name_list(missing)} are not scenarios of "
                                 f"the case (scenarios: {', '.join(case.scenarios) or 'none'})",
                                 origin=where)
-        if raw.get("product") is not None and \
-                raw["product"] not in case.network.flow_frame().index:
+        if raw["product"] is not None and raw["product"] not in case.network.flow_frame().index:
             raise CaseFileError(f"[energy]: product '{raw['product']}' is not a flow of the case",
                                 origin=where)
         return cls(**raw)

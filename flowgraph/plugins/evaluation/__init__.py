@@ -5,7 +5,7 @@ weights, composite index and grade.
   negative cost: waste treatment; value-flow cost, revenue, net profit), read off the
   propagation, side by side with the differences (statement.py);
 - index systems as data: a TOML tree of indicators whose formulas are arithmetic over named
-  aggregates of a result (indexsystem.py, formula.py, aggregates.py);
+  aggregates of a result (indexsystem.py, indexfile.py, formula.py, aggregates.py);
 - AHP weights from pairwise comparison matrices (ahp.py: `ahp_weights`);
 - the composite index P and its grade from a grade table (grades.py);
 - `flowgraph evaluate CASE --out DIR`, and `flowgraph run` for a case with [evaluation].
@@ -17,13 +17,17 @@ from __future__ import annotations
 
 from ...errors import ExpressionError, PluginError
 from ...model import units
+from ...model.report import Report
+from ..base import Plugin
 from .aggregates import Aggregate, AggregateValues, default_aggregates
 from .ahp import AHPResult, ahp_weights, random_index
-from .config import EvaluationConfig, default_config, load_config
+from .config import OPTIONS, SECTION, EvaluationConfig, case_aggregates, configure
 from .exceptions import EvaluationError, InconsistentJudgementError
 from .formula import Formula
 from .grades import GradeTable, grade_table
-from .indexsystem import IndexSystem, load_index_system
+from .indexfile import load_index_system
+from .indexsystem import IndexSystem
+from .pages import build_report
 from .scoring import evaluate_case, score_result
 
 __all__ = ["AHPResult", "Aggregate", "AggregateValues", "EvaluationConfig", "EvaluationError",
@@ -32,46 +36,32 @@ __all__ = ["AHPResult", "Aggregate", "AggregateValues", "EvaluationConfig", "Eva
            "load_config", "load_index_system", "plugin", "random_index"]
 
 
-def evaluate(case, *, weights=None, index_system=None, accept_inconsistent: bool = False):
-    """Evaluate every situation of a case; returns the Report (tables, figures, page)."""
-    from .pages import build_report
-    config = load_config(case, weights=weights, index_system=index_system,
-                         accept_inconsistent=accept_inconsistent)
-    return build_report(case, config, evaluate_case(case, config))
-
-
-class EvaluationPlugin:
+class EvaluationPlugin(Plugin):
     """The `evaluate` command and the [evaluation] section of a case."""
 
-    name = "evaluation"
+    name = "evaluate"
     summary = ("circular-economy value-flow evaluation: cost statement, index system with AHP "
                "weights, composite index P and grade per scenario")
-    section = "evaluation"
+    section = SECTION
     example = ("examples:\n  flowgraph evaluate cases/glyphosate --out out/glyphosate/evaluate\n"
                "  flowgraph evaluate cases/glyphosate --weights table1,table8")
+    options = OPTIONS
+    section_error = EvaluationError
+    #: a comparison of the situations [evaluation] names: --scenario would not narrow it
+    scenarios = False
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument("--weights", help="weight sets to score with, comma-separated; the "
-                                              "first is the headline (default: the case's)")
-        parser.add_argument("--index-system", help="index system TOML file instead of the "
-                                                   "case's (relative to the case folder)")
-        parser.add_argument("--accept-inconsistent", action="store_true",
-                            help="accept AHP comparison matrices whose consistency ratio "
-                                 "exceeds the limit (0.1)")
-
-    def run(self, case, scenario=None, *, weights=None, index_system=None,
-            accept_inconsistent: bool = False, **_):
+    def run(self, case, options: dict, *, scenario=None, embedded: bool = False) -> Report:
         """The evaluation report of the case (every configured situation; `scenario` from
         `flowgraph run --scenario` does not narrow a comparison)."""
-        return evaluate(case, weights=weights, index_system=index_system,
-                        accept_inconsistent=accept_inconsistent)
+        config = configure(case, options)
+        return build_report(case, config, evaluate_case(case, config))
 
     def figure_functions(self, case, result) -> dict:
         """aggregate(name, unit=None), indicator_value(code, column='actual', weights=None),
         composite_index(weights=None) and grade_level(weights=None) for case figures."""
 
         def aggregate(name, unit=None):
-            aggs, _ = default_config(case)
+            aggs = case_aggregates(case, self.resolve(case)["aggregates"])
             if name not in aggs:
                 raise ExpressionError(f"aggregate(): no aggregate '{name}'; known: "
                                       f"{', '.join(sorted(aggs))}")
@@ -79,8 +69,7 @@ class EvaluationPlugin:
             return value * units.factor(aggs[name].unit, unit) if unit else value
 
         def scored(weights):
-            config = load_config(case, weights=[weights] if weights else None,
-                                 require_system=False)
+            config = load_config(case, weights=weights, require_system=False)
             if config is None:
                 raise PluginError(f"case '{case.name}' has no index system: indicator_value(), "
                                   f"composite_index() and grade_level() need an [evaluation] "
@@ -112,3 +101,15 @@ class EvaluationPlugin:
 
 
 plugin = EvaluationPlugin()
+
+
+def load_config(case, *, require_system: bool = True, **given) -> EvaluationConfig | None:
+    """The case's evaluation settings; options `given` (weights, index_system,
+    accept_inconsistent) override its [evaluation] section."""
+    return configure(case, plugin.resolve(case, given), require_system)
+
+
+def evaluate(case, **given) -> Report:
+    """Evaluate every situation of a case; returns the Report (tables, figures, page blocks).
+    Options as `flowgraph evaluate` takes them: weights, index_system, accept_inconsistent."""
+    return plugin.report(case, **given)

@@ -1,9 +1,10 @@
 """Named aggregates of a solved result (raw-material cost, net profit, water, ...).
 
 Index formulas are arithmetic over these names. Each aggregate is an expression of the
-figure language (flowgraph/app/figures.py) plus mass(), tce_equivalent() and own() below, and
-may name other aggregates; the defaults are data (data/evaluation_aggregates.toml) and a
-case overrides or adds its own in [evaluation.aggregates].
+figure language (the result functions of flowgraph/solvers/queries.py) plus mass(),
+tce_equivalent() and own() below, and may name other aggregates; the defaults are data
+(data/evaluation_aggregates.toml) and a case overrides or adds its own in
+[evaluation.aggregates].
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ...app.figures import result_functions
 from ...errors import ExpressionError, FlowgraphError
 from ...expr import Expression
 from ...io.toml import shipped_toml
 from ...model import units
 from ...model.schema import COST_CATEGORIES
+from ...solvers.queries import result_functions
 from .exceptions import EvaluationError
 
 

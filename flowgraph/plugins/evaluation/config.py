@@ -7,8 +7,12 @@ and aggregate definitions an evaluation uses.
     weights = ["table8", "table1"]           # weight sets to score with; the first is headline
     scenarios = [{ scenario = "base", key = "non_synergy", label = "non-synergy" }, ...]
     accept_inconsistent = false              # accept AHP matrices with CR above the limit
+    note = "..."                             # for the reader
     [evaluation.aggregates]                  # overrides and additions to the default aggregates
     raw_material_quantity = { expr = "mass(into='plant', kind='material')", unit = "t" }
+
+OPTIONS is the schema of these keys: the plugin reads them through it (Plugin.resolve), with
+--weights, --index-system and --accept-inconsistent on the command line.
 """
 
 from __future__ import annotations
@@ -18,15 +22,46 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .aggregates import Aggregate, default_aggregates, parse_aggregates
+from ..base import Option
+from .aggregates import default_aggregates, parse_aggregates
 from .exceptions import EvaluationError
 from .grades import GradeTable, grade_table
-from .indexsystem import IndexSystem, load_index_system
+from .indexfile import load_index_system
+from .indexsystem import IndexSystem
 
 SECTION = "evaluation"
-KEYS = {"index_system", "grades", "weights", "scenarios", "accept_inconsistent", "aggregates",
-        "note"}
 DEFAULT_GRADES = "circular_economy_5"
+
+
+def weight_set_names(value) -> list[str]:
+    """Weight-set names: a list, or one text separated by commas (`--weights a,b`)."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise TypeError("give weight-set names, as a list or separated by commas")
+    return [v.strip() for v in value if v.strip()]
+
+
+#: every key of the [evaluation] section (the plugin's options schema)
+OPTIONS = (
+    Option("weights", weight_set_names, None,
+           "weight sets to score with, comma-separated; the first is the headline "
+           "(default: the case's)"),
+    Option("index_system", data=True, metavar="FILE",
+           help="index system TOML file instead of the case's (relative to the case folder); "
+                "in the case file also an inline table"),
+    Option("accept_inconsistent", bool, False,
+           "accept AHP comparison matrices whose consistency ratio exceeds the limit (0.1)"),
+    Option("grades", default=DEFAULT_GRADES, data=True, cli=False,
+           help="grade table: a shipped one by name, a TOML file, or an inline table"),
+    Option("scenarios", data=True, cli=False,
+           help="situations evaluated: a list of {scenario, key, label} (default: the base "
+                "and every scenario)"),
+    Option("aggregates", data=True, cli=False,
+           help="aggregates overriding or adding to the defaults: name = expression or "
+                "{expr, unit, description}"),
+    Option("note", str, "", cli=False, help="a note on the evaluation, for the reader"),
+)
 
 
 @dataclass(frozen=True)
@@ -66,42 +101,34 @@ def key_of(name: str) -> str:
     return re.sub(r"[^0-9A-Za-z]+", "_", name).strip("_").lower() or "base"
 
 
-def load_config(case, *, weights=None, index_system=None, accept_inconsistent: bool = False,
-                require_system: bool = True) -> EvaluationConfig | None:
-    """The case's evaluation settings; command-line options override the section."""
-    section = dict(case.section(SECTION))
+def configure(case, options: Mapping, require_system: bool = True) -> EvaluationConfig | None:
+    """The evaluation settings from the resolved options (OPTIONS); None without an index
+    system when `require_system` is false."""
     origin = _origin(case)
-    bad = set(section) - KEYS
-    if bad:
-        raise EvaluationError(f"unknown key(s) {sorted(bad)}; known: {', '.join(sorted(KEYS))}",
-                              origin=origin)
     folder = Path(case.path) if case.path else Path(".")
-    spec = index_system or section.get("index_system")
+    spec = options["index_system"]
     if spec is None:
         if not require_system:
             return None
         raise EvaluationError(f"case '{case.name}' names no index system: give index_system in "
                               f"its [{SECTION}] section (or --index-system)", origin=origin)
     system = load_index_system(spec, folder, origin=origin)
-    grades = grade_table(section.get("grades", DEFAULT_GRADES), folder)
-    sets = weights or section.get("weights") or [system.weight_set(None).name]
-    if isinstance(sets, str):
-        sets = [s.strip() for s in sets.split(",") if s.strip()]
+    grades = grade_table(options["grades"], folder)
+    sets = options["weights"] or [system.weight_set(None).name]
     for s in sets:
         system.weight_set(s)
-    aggregates = parse_aggregates(section.get("aggregates", {}), default_aggregates(),
-                                  origin=origin)
+    aggregates = case_aggregates(case, options["aggregates"])
     system.check_names(aggregates)
-    scenarios = _scenarios(case, section.get("scenarios"), origin)
-    accept = bool(accept_inconsistent or section.get("accept_inconsistent", False))
-    return EvaluationConfig(system, grades, list(sets), scenarios, aggregates, accept)
+    scenarios = _scenarios(case, options["scenarios"], origin)
+    return EvaluationConfig(system, grades, list(sets), scenarios, aggregates,
+                            options["accept_inconsistent"])
 
 
-def default_config(case) -> tuple[dict[str, Aggregate], str]:
-    """Aggregates (defaults plus the case's) and money unit, for cases without a system."""
-    section = dict(case.section(SECTION))
-    return parse_aggregates(section.get("aggregates", {}), default_aggregates(),
-                            origin=_origin(case)), "CNY"
+def case_aggregates(case, table: Mapping | None) -> dict:
+    """The default aggregates with the case's own (its [evaluation.aggregates] table, None
+    if it has none) over them."""
+    return parse_aggregates({} if table is None else table, default_aggregates(),
+                            origin=_origin(case))
 
 
 def _scenarios(case, given, origin) -> list[ScenarioSpec]:

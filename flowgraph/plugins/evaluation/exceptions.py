@@ -1,11 +1,12 @@
-"""Errors of the evaluation plugin: all FlowgraphErrors, so the CLI reports them cleanly."""
+"""Errors of the evaluation plugin: PluginErrors (so FlowgraphErrors), which the CLI reports
+cleanly."""
 
 from __future__ import annotations
 
-from ...errors import FlowgraphError
+from ...errors import PluginError
 
 
-class EvaluationError(FlowgraphError):
+class EvaluationError(PluginError):
     """An index system, grade table or evaluation section that cannot be used as written."""
 
 

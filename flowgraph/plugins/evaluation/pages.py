@@ -1,5 +1,5 @@
 """The evaluation report: tables (CSV), figures (summary.json), evaluation.json and the
-HTML page sections, including the bar chart of scores per indicator."""
+blocks of its page, including the bar chart of scores per indicator."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from ...app.figures import evaluate_figures
 from ...model import units
-from ...model.report import Report, jsonable
-from ...views.page import figure_section, figures_section, table_section, text_section
+from ...model.report import Cards, Chart, Report, Table, Text, jsonable
 from . import statement
 from .indexsystem import ahp_table
 from .scoring import composite_table, index_table
@@ -23,9 +21,34 @@ SUMMARY_ITEMS = ("raw_material_cost", "energy_cost", "waste_treatment_cost", "va
 
 
 def build_report(case, config, situations) -> Report:
+    """The evaluation of the situations: tables, headline figures, summary text, page blocks
+    and evaluation.json (everything in one file)."""
+    tables = evaluation_tables(config, situations)
+    published = published_table(case)
+    if published is not None:
+        tables["published"] = published
+    figures = summary_figures(config, situations)
+    report = Report("evaluate", tables=tables, figures=figures,
+                    title=f"{case.name}: circular-economy value-flow evaluation")
+    report.summary = summary_text(config, situations, tables)
+    report.blocks = blocks(config, situations, tables, config.headline)
+    report.files["evaluation.json"] = json.dumps(
+        jsonable({"case": case.name, "index_system": config.system.name,
+                   "weights": config.weight_sets, "figures": figures,
+                   "tables": {k: _records(v) for k, v in tables.items()}}),
+        indent=2, ensure_ascii=False)
+    return report
+
+
+def evaluation_tables(config, situations) -> dict:
+    """Statement, indices, composite, weights, aggregates and breakdowns by name."""
     unit = config.money_unit
     values = {s.label: s.aggregates for s in situations}
-    head = config.headline
+
+    def per_situation(table):
+        return pd.concat({s.label: table(s.result, unit) for s in situations},
+                         names=["situation"])
+
     tables = {
         "statement": statement.cost_statement(values, unit),
         "cost_matrix": statement.cost_matrix(values, unit),
@@ -34,12 +57,9 @@ def build_report(case, config, situations) -> Report:
         "weights": config.system.weight_table(config.system.weight_sets,
                                               config.accept_inconsistent),
         "aggregates": aggregate_table(config, situations),
-        "by_product": pd.concat({s.label: statement.by_product(s.result, unit)
-                                 for s in situations}, names=["situation"]),
-        "energy": pd.concat({s.label: statement.energy_table(s.result, unit)
-                             for s in situations}, names=["situation"]),
-        "waste_treatment": pd.concat({s.label: statement.waste_table(s.result, unit)
-                                      for s in situations}, names=["situation"]),
+        "by_product": per_situation(statement.by_product),
+        "energy": per_situation(statement.energy_table),
+        "waste_treatment": per_situation(statement.waste_table),
         "grades": config.grades.frame(),
     }
     ahp = ahp_table(config.system, config.accept_inconsistent)
@@ -49,24 +69,19 @@ def build_report(case, config, situations) -> Report:
         tables[f"element_{layer}"] = pd.concat(
             {s.label: statement.element_flows(s.result, layer) for s in situations},
             names=["situation"])
-    figures = summary_figures(config, situations)
-    published = [f for f in evaluate_figures(case) if f.get("published") is not None]
-    if published:
-        tables["published"] = pd.DataFrame(
-            [{"figure": f["name"], "scenario": f["scenario"], "unit": f["unit"],
-              "published": f["published"], "ours": f["value"],
-              "deviation %": None if f["deviation"] is None else 100 * f["deviation"]}
-             for f in published]).set_index("figure")
-    report = Report("evaluate", tables=tables, figures=figures,
-                    title=f"{case.name}: circular-economy value-flow evaluation")
-    report.summary = summary_text(config, situations, tables)
-    report.sections = sections(case, config, situations, tables, head)
-    report.files["evaluation.json"] = json.dumps(
-        jsonable({"case": case.name, "index_system": config.system.name,
-                   "weights": config.weight_sets, "figures": figures,
-                   "tables": {k: _records(v) for k, v in tables.items()}}),
-        indent=2, ensure_ascii=False)
-    return report
+    return tables
+
+
+def published_table(case) -> pd.DataFrame | None:
+    """The case's headline figures that have a published value, beside ours (None if none)."""
+    published = [f for f in case.figure_values() if f.get("published") is not None]
+    if not published:
+        return None
+    return pd.DataFrame(
+        [{"figure": f["name"], "scenario": f["scenario"], "unit": f["unit"],
+          "published": f["published"], "ours": f["value"],
+          "deviation %": None if f["deviation"] is None else 100 * f["deviation"]}
+         for f in published]).set_index("figure")
 
 
 def summary_figures(config, situations) -> dict:
@@ -126,8 +141,40 @@ def score_chart(config, situations, weight_set: str) -> go.Figure:
     return fig
 
 
-def sections(case, config, situations, tables, head) -> list:
+def blocks(config, situations, tables, head) -> list:
+    """The page: P and grade as cards, then the statement, indices, scores and the tables
+    behind them."""
     unit = config.money_unit
+    cap = "" if config.system.cap is None else f", capped at {config.system.cap:g}"
+    out = [grade_cards(config, situations)]
+    if "published" in tables:
+        out.append(Table("Published and ours", tables["published"],
+                         note="The case's headline figures ([[figure]] in case.toml) beside the "
+                              "values the source prints."))
+    out += [
+        Table(f"Value-flow cost statement ({unit})", tables["statement"],
+              note="Positive cost: raw material and energy; negative cost: waste treatment; "
+                   "value-flow cost = positive + negative cost; net profit = revenue - "
+                   "value-flow cost. Read off the propagated values."),
+        Table(f"Value-flow cost by category ({unit})", tables["cost_matrix"]),
+        Table("Evaluation indices", tables["indices"],
+              note="Index = benchmark / actual where lower is better, actual / benchmark where "
+                   f"higher is better{cap}; score = weight x index; P = sum of scores."),
+        Chart("Scores per indicator", score_chart(config, situations, head), height=480),
+        Table("Composite index and grade", tables["composite"]),
+        Table("Weights", tables["weights"],
+              note="Global weight of each indicator per weight set; for groups, the sum of their "
+                   "children's weights beside it shows where a set's levels do not add up."),
+    ]
+    if "ahp" in tables:
+        out.append(Table("AHP comparison matrices", tables["ahp"],
+                         note="Local weights by the principal eigenvector; CI = "
+                              "(lambda_max - n)/(n - 1), CR = CI/RI(n) (Saaty)."))
+    return out + detail_blocks(config, tables)
+
+
+def grade_cards(config, situations) -> Cards:
+    """P and grade of every situation under every weight set."""
     cards = []
     for s in situations:
         for ws in config.weight_sets:
@@ -135,54 +182,33 @@ def sections(case, config, situations, tables, head) -> list:
             label = config.system.weight_sets[ws].label or ws
             cards.append({"name": f"P {s.label} ({label})", "value": s.p[ws],
                           "unit": f"level {lev.level}, {lev.label}" if lev else "not graded"})
-    out = [figures_section("Composite index P and grade", cards,
-                           note=f"P = sum of weight x index over the indicators of "
-                                f"'{config.system.name}'; grades: {config.grades.title or config.grades.name}.")]
-    if "published" in tables:
-        out.append(table_section("Published and ours", tables["published"],
-                                 note="The case's headline figures ([[figure]] in case.toml) "
-                                      "beside the values the source prints."))
-    out += [
-        table_section(f"Value-flow cost statement ({unit})", tables["statement"],
-                      note="Positive cost: raw material and energy; negative cost: waste "
-                           "treatment; value-flow cost = positive + negative cost; net profit = "
-                           "revenue - value-flow cost. Read off the propagated values."),
-        table_section(f"Value-flow cost by category ({unit})", tables["cost_matrix"]),
-        table_section("Evaluation indices", tables["indices"],
-                      note="Index = benchmark / actual where lower is better, actual / benchmark "
-                           "where higher is better" + ("" if config.system.cap is None else
-                                                       f", capped at {config.system.cap:g}") +
-                           "; score = weight x index; P = sum of scores."),
-        figure_section("Scores per indicator", score_chart(config, situations, head), height=480),
-        table_section("Composite index and grade", tables["composite"]),
-        table_section("Weights", tables["weights"],
-                      note="Global weight of each indicator per weight set; for groups, the sum "
-                           "of their children's weights beside it shows where a set's levels do "
-                           "not add up."),
-    ]
-    if "ahp" in tables:
-        out.append(table_section("AHP comparison matrices", tables["ahp"],
-                                 note="Local weights by the principal eigenvector; CI = "
-                                      "(lambda_max - n)/(n - 1), CR = CI/RI(n) (Saaty)."))
-    out += [
-        table_section("Aggregates", tables["aggregates"],
-                      note="The named aggregates the formulas use, in the index system's units."),
-        table_section(f"Energy ({unit})", tables["energy"]),
-        table_section(f"Waste treatment ({unit})", tables["waste_treatment"]),
-        table_section(f"Products and wastes leaving the system ({unit})", tables["by_product"]),
+    return Cards("Composite index P and grade", cards,
+                 note=f"P = sum of weight x index over the indicators of '{config.system.name}'; "
+                      f"grades: {config.grades.title or config.grades.name}.")
+
+
+def detail_blocks(config, tables) -> list:
+    """The tables behind the statement and the indices: aggregates, energy, waste treatment,
+    products, element flows, the grade table and the notes on the weights."""
+    unit = config.money_unit
+    out = [
+        Table("Aggregates", tables["aggregates"],
+              note="The named aggregates the formulas use, in the index system's units."),
+        Table(f"Energy ({unit})", tables["energy"]),
+        Table(f"Waste treatment ({unit})", tables["waste_treatment"]),
+        Table(f"Products and wastes leaving the system ({unit})", tables["by_product"]),
     ]
     for name, table in tables.items():
         if name.startswith("element_"):
             layer = name.split("_", 1)[1]
-            out.append(table_section(f"{layer} flows", table,
-                                     note=f"Every flow carrying {layer} (quantity x mass "
-                                          f"fraction of its carrier)."))
-    out.append(table_section("Grade table", tables["grades"], note=config.grades.source))
-    notes = [ws.note for ws in config.system.weight_sets.values() if ws.note]
+            out.append(Table(f"{layer} flows", table,
+                             note=f"Every flow carrying {layer} (quantity x mass fraction of "
+                                  f"its carrier)."))
+    out.append(Table("Grade table", tables["grades"], note=config.grades.source))
+    notes = [f"{ws.label or ws.name}: {ws.note}" for ws in config.system.weight_sets.values()
+             if ws.note]
     if notes:
-        out.append(text_section("Notes on the weights", "\n\n".join(
-            f"{ws.label or ws.name}: {ws.note}" for ws in config.system.weight_sets.values()
-            if ws.note)))
+        out.append(Text("Notes on the weights", "\n\n".join(notes)))
     return out
 
 

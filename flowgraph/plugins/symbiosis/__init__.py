@@ -14,7 +14,8 @@ solved Result this package gives:
 - energy-infrastructure mitigation: `VintageModel` (vintage.py), `Measure` (measures.py),
   `mac_table`, `mac_figure` (mac.py).
 
-`plugin` is the `flowgraph symbiosis` command (plugin.py, report.py).
+`plugin` is the `flowgraph symbiosis` command (plugin.py; its report: sections.py,
+mitigation.py, charts.py).
 """
 
 from .allocation import Allocation, allocate, links_scenario

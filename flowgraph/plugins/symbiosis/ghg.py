@@ -53,76 +53,11 @@ def park_ghg(result, params: dict | None = None) -> GHGAccount:
     """Account the park's GHG emissions (t CO2e per period) by scope, firm and sector."""
     prm = params if params is not None else parameters()
     p = park(result)
-    res = p.result
-    c = res.compiled
-    x = np.nan_to_num(res.quantities, nan=0.0)
-    flows = res.network.flow_frame()
-    nodes = res.network.node_frame()
-    actor = p.node_actor
-    firm_name = np.append(p.actors.to_numpy(dtype=object), None)
-    secondary = [s.lower() for s in prm["ghg"]["secondary_energy"]]
-    is_secondary = np.isin(np.char.lower(c.carrier.astype(str)), secondary)
-    override = _attr(flows, "ghg_scope")
-    bad = pd.notna(override) & ~np.isin(override.astype(str), [*CATEGORIES, "none"])
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ModelError(f"flow '{c.flow_ids[i]}': ghg_scope '{override[i]}' is not one of "
-                         f"{', '.join(CATEGORIES)}, none", flows=[c.flow_ids[i]],
-                         origin=_origin(c.flow_origin, i))
-    items = []
-
-    # purchases from outside: fuels (scope 1), secondary energy (scope 2), materials (upstream)
-    bought = (c.node_kind[c.tail] == "source") & (actor[c.head] >= 0) & (c.co2 > 0)
-    cat = np.where(c.carrier_kind == "energy",
-                   np.where(is_secondary, "scope2_imported", "scope1_fuel"), "upstream")
-    cat = np.where(pd.notna(override), override, cat).astype(object)
-    i = np.flatnonzero(bought)
-    items.append(_items(c.flow_ids[i], firm_name[actor[c.head[i]]], cat[i], x[i] * c.co2[i]))
-
-    # supplies of secondary energy between firms: the CO2 the value flow put on them
-    internal = (actor[c.tail] >= 0) & (actor[c.head] >= 0) & (actor[c.tail] != actor[c.head]) \
-        & (c.carrier_kind == "energy") & is_secondary
-    i = np.flatnonzero(internal)
-    items.append(_items(c.flow_ids[i], firm_name[actor[c.head[i]]], "scope2_internal",
-                        res.flows["co2"].to_numpy()[i]))
-
-    # own emissions of nodes inside the park
-    ghg_cat = _attr(nodes, "ghg_category")
-    node_cat = np.select([ghg_cat == "waste", ghg_cat == "fuel"],
-                         ["scope1_waste", "scope1_fuel"], "scope1_process").astype(object)
-    n = np.flatnonzero((actor >= 0) & (c.node_co2 > 0))
-    items.append(_items(c.node_ids[n], firm_name[actor[n]], node_cat[n], c.node_co2[n]))
-
-    # scope 3 transport: road exchanges between firms, and purchases carried transport_km
-    mass = np.nan_to_num(p.amount, nan=0.0)
-    road = np.isin(c.carrier_kind, ["material", "emission"])
-    mode = _attr(flows, "transport_mode")
-    road = np.where(pd.notna(mode), mode == "road", road)
-    factor = float(prm["ghg"]["road_co2_per_tkm"])
-    ex = p.exchanges
-    if len(ex):
-        km = haversine_km(p.firms.loc[ex["source"], "lat"].to_numpy(),
-                          p.firms.loc[ex["source"], "lon"].to_numpy(),
-                          p.firms.loc[ex["target"], "lat"].to_numpy(),
-                          p.firms.loc[ex["target"], "lon"].to_numpy(),
-                          float(prm["distance"]["earth_radius_km"])) \
-            * float(prm["distance"]["detour_factor"])
-        pos = c.flow_ids.get_indexer(ex.index)
-        t = np.nan_to_num(km) * mass[pos] * factor * road[pos]
-        items.append(_items(ex.index, ex["target"].to_numpy(), "scope3_transport", t))
-    tkm = pd.to_numeric(pd.Series(_attr(flows, "transport_km")), errors="coerce").to_numpy()
-    i = np.flatnonzero((actor[c.head] >= 0) & (actor[c.tail] < 0) & np.isfinite(tkm))
-    items.append(_items(c.flow_ids[i], firm_name[actor[c.head[i]]], "scope3_transport",
-                        tkm[i] * mass[i] * factor))
-
-    # scope 3 off-site waste: to sinks that say what treating a tonne emits
-    treat = pd.to_numeric(pd.Series(_attr(nodes, "treatment_co2")), errors="coerce").to_numpy()
-    i = np.flatnonzero((actor[c.tail] >= 0) & (c.node_kind[c.head] == "sink")
-                       & np.isfinite(treat[c.head]))
-    items.append(_items(c.flow_ids[i], firm_name[actor[c.tail[i]]], "scope3_waste",
-                        mass[i] * treat[c.head[i]]))
-
-    items = pd.concat(items, ignore_index=True)
+    flows = p.result.network.flow_frame()
+    nodes = p.result.network.node_frame()
+    items = pd.concat([*_purchase_items(p, flows, prm), _own_items(p, nodes),
+                       *_transport_items(p, flows, prm), _offsite_waste_items(p, nodes)],
+                      ignore_index=True)
     items = items[(items["category"] != "none") & (items["co2"] != 0)]
     items["sector"] = p.firms["sector"].reindex(items["firm"]).to_numpy()
     by_firm = _table(items, "firm", p.firms)
@@ -132,6 +67,98 @@ def park_ghg(result, params: dict | None = None) -> GHGAccount:
     by_sector = _table(items, "sector", sectors)
     totals = _totals(by_firm)
     return GHGAccount(items.reset_index(drop=True), by_firm, by_sector, totals)
+
+
+def _purchase_items(p, flows: pd.DataFrame, prm: dict) -> list[pd.DataFrame]:
+    """Purchases from outside: fuels (scope 1), secondary energy (scope 2), materials
+    (upstream); and secondary energy supplied between firms, with the CO2 the value flow
+    put on it (scope2_internal). A flow's ghg_scope overrides the class of a purchase."""
+    res = p.result
+    c = res.compiled
+    actor, firm_name = p.node_actor, _firm_names(p)
+    x = np.nan_to_num(res.quantities, nan=0.0)
+    secondary = [s.lower() for s in prm["ghg"]["secondary_energy"]]
+    is_secondary = np.isin(np.char.lower(c.carrier.astype(str)), secondary)
+    override = _override(c, flows)
+    bought = (c.node_kind[c.tail] == "source") & (actor[c.head] >= 0) & (c.co2 > 0)
+    cat = np.where(c.carrier_kind == "energy",
+                   np.where(is_secondary, "scope2_imported", "scope1_fuel"), "upstream")
+    cat = np.where(pd.notna(override), override, cat).astype(object)
+    i = np.flatnonzero(bought)
+    purchases = _items(c.flow_ids[i], firm_name[actor[c.head[i]]], cat[i], x[i] * c.co2[i])
+    internal = (actor[c.tail] >= 0) & (actor[c.head] >= 0) & (actor[c.tail] != actor[c.head]) \
+        & (c.carrier_kind == "energy") & is_secondary
+    i = np.flatnonzero(internal)
+    supplied = _items(c.flow_ids[i], firm_name[actor[c.head[i]]], "scope2_internal",
+                      res.flows["co2"].to_numpy()[i])
+    return [purchases, supplied]
+
+
+def _override(c, flows: pd.DataFrame) -> np.ndarray:
+    """The flows' ghg_scope attribute (None where not given), checked."""
+    override = _attr(flows, "ghg_scope")
+    bad = pd.notna(override) & ~np.isin(override.astype(str), [*CATEGORIES, "none"])
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ModelError(f"flow '{c.flow_ids[i]}': ghg_scope '{override[i]}' is not one of "
+                         f"{', '.join(CATEGORIES)}, none", flows=[c.flow_ids[i]],
+                         origin=_origin(c.flow_origin, i))
+    return override
+
+
+def _own_items(p, nodes: pd.DataFrame) -> pd.DataFrame:
+    """Own emissions of nodes inside the park: process, or fuel or on-site waste as the
+    node's ghg_category says."""
+    c = p.result.compiled
+    ghg_cat = _attr(nodes, "ghg_category")
+    node_cat = np.select([ghg_cat == "waste", ghg_cat == "fuel"],
+                         ["scope1_waste", "scope1_fuel"], "scope1_process").astype(object)
+    n = np.flatnonzero((p.node_actor >= 0) & (c.node_co2 > 0))
+    return _items(c.node_ids[n], _firm_names(p)[p.node_actor[n]], node_cat[n], c.node_co2[n])
+
+
+def _transport_items(p, flows: pd.DataFrame, prm: dict) -> list[pd.DataFrame]:
+    """Scope 3 transport: exchanges between firms by road over the distance between them,
+    and purchases carried `transport_km`."""
+    c = p.result.compiled
+    actor = p.node_actor
+    mass = np.nan_to_num(p.amount, nan=0.0)
+    road = np.isin(c.carrier_kind, ["material", "emission"])
+    mode = _attr(flows, "transport_mode")
+    road = np.where(pd.notna(mode), mode == "road", road)
+    factor = float(prm["ghg"]["road_co2_per_tkm"])
+    out = []
+    ex = p.exchanges
+    if len(ex):
+        src, dst = p.firms.loc[ex["source"]], p.firms.loc[ex["target"]]
+        km = haversine_km(src["lat"].to_numpy(), src["lon"].to_numpy(), dst["lat"].to_numpy(),
+                          dst["lon"].to_numpy(), float(prm["distance"]["earth_radius_km"])) \
+            * float(prm["distance"]["detour_factor"])
+        pos = c.flow_ids.get_indexer(ex.index)
+        t = np.nan_to_num(km) * mass[pos] * factor * road[pos]
+        out.append(_items(ex.index, ex["target"].to_numpy(), "scope3_transport", t))
+    tkm = pd.to_numeric(pd.Series(_attr(flows, "transport_km")), errors="coerce").to_numpy()
+    i = np.flatnonzero((actor[c.head] >= 0) & (actor[c.tail] < 0) & np.isfinite(tkm))
+    out.append(_items(c.flow_ids[i], _firm_names(p)[actor[c.head[i]]], "scope3_transport",
+                      tkm[i] * mass[i] * factor))
+    return out
+
+
+def _offsite_waste_items(p, nodes: pd.DataFrame) -> pd.DataFrame:
+    """Scope 3 off-site waste: flows to sinks that say what treating a tonne emits."""
+    c = p.result.compiled
+    actor = p.node_actor
+    mass = np.nan_to_num(p.amount, nan=0.0)
+    treat = pd.to_numeric(pd.Series(_attr(nodes, "treatment_co2")), errors="coerce").to_numpy()
+    i = np.flatnonzero((actor[c.tail] >= 0) & (c.node_kind[c.head] == "sink")
+                       & np.isfinite(treat[c.head]))
+    return _items(c.flow_ids[i], _firm_names(p)[actor[c.tail[i]]], "scope3_waste",
+                  mass[i] * treat[c.head[i]])
+
+
+def _firm_names(p) -> np.ndarray:
+    """Actor names indexable by node_actor (-1, the environment, gives None)."""
+    return np.append(p.actors.to_numpy(dtype=object), None)
 
 
 def _origin(origins, i):

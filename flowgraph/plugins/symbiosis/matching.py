@@ -82,21 +82,39 @@ def candidates(result, catalogue: Catalogue | None = None, params: dict | None =
     dist = prm["distance"]
     max_km = float(dist["max_km"] if max_distance_km is None else max_distance_km)
     p = park(result)
-    net = p.result.network
-    sup = supplies(p, cat)
-    dem = demands(p, cat)
-    rows = cat.frame.reset_index(names="row")
-    pairs = (sup.add_prefix("s_").merge(rows, left_on="s_waste", right_on="waste")
-             .merge(dem.add_prefix("d_"), left_on="replaces", right_on="d_replaces"))
-    pairs = pairs[pairs["s_firm"] != pairs["d_firm"]].reset_index(drop=True)
+    pairs = _pairs(p, cat)
     if pairs.empty:
         return _empty()
+    net = p.result.network
     lines = pairs["line"].to_numpy()
     f_sup = _factors(net, pairs["s_carrier"], pairs["s_unit"], pairs["waste_unit"],
                      pairs["s_flow"], cat.path, lines)
     f_dem = _factors(net, pairs["d_carrier"], pairs["d_unit"], pairs["input_unit"],
                      pairs["d_flow"], cat.path, lines)
-    modes = prm["transport"]
+    t_cost, t_co2 = _transport(net, pairs, cat, prm["transport"])
+    km = haversine_km(pairs["s_lat"], pairs["s_lon"], pairs["d_lat"], pairs["d_lon"],
+                      float(dist.get("earth_radius_km", 6371.0088))) \
+        * float(dist.get("detour_factor", 1.0))
+    out = _valued(pairs, f_sup, f_dem, km, max_km, t_cost, t_co2)
+    return out.sort_values(["within", "benefit_per_unit"], ascending=[False, False]) \
+        .reset_index(drop=True).rename_axis("candidate")
+
+
+def _pairs(p, cat: Catalogue) -> pd.DataFrame:
+    """Supplies (prefix s_) and demands (prefix d_) of two different firms joined through
+    the catalogue rows that match them."""
+    sup = supplies(p, cat)
+    dem = demands(p, cat)
+    rows = cat.frame.reset_index(names="row")
+    pairs = (sup.add_prefix("s_").merge(rows, left_on="s_waste", right_on="waste")
+             .merge(dem.add_prefix("d_"), left_on="replaces", right_on="d_replaces"))
+    return pairs[pairs["s_firm"] != pairs["d_firm"]].reset_index(drop=True)
+
+
+def _transport(net, pairs: pd.DataFrame, cat: Catalogue, modes: dict):
+    """Transport cost and CO2 per waste unit and km of each pair, by its catalogue row's
+    mode; ModelError naming the catalogue line of an unknown mode."""
+    lines = pairs["line"].to_numpy()
     bad = ~pairs["mode"].isin(list(modes))
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
@@ -108,10 +126,12 @@ def candidates(result, catalogue: Catalogue | None = None, params: dict | None =
                       cat.path, lines)
     t_cost = pairs["mode"].map(lambda m: float(modes[m]["cost"])).to_numpy() * f_mode
     t_co2 = pairs["mode"].map(lambda m: float(modes[m]["co2"])).to_numpy() * f_mode
+    return t_cost, t_co2
 
-    km = haversine_km(pairs["s_lat"], pairs["s_lon"], pairs["d_lat"], pairs["d_lon"],
-                      float(dist.get("earth_radius_km", 6371.0088))) \
-        * float(dist.get("detour_factor", 1.0))
+
+def _valued(pairs: pd.DataFrame, f_sup, f_dem, km, max_km, t_cost, t_co2) -> pd.DataFrame:
+    """The candidates with capacity, benefit and avoided CO2 (module docstring), in
+    catalogue waste units; network prices and disposal costs before the catalogue's."""
     ratio = pairs["ratio"].to_numpy()
     supply_q = pairs["s_quantity"].to_numpy() * f_sup
     demand_q = pairs["d_quantity"].to_numpy() * f_dem
@@ -128,26 +148,22 @@ def candidates(result, catalogue: Catalogue | None = None, params: dict | None =
                        np.isfinite(cap_d)],
                       ["min(supply, demand/ratio)", "supply (demand unknown)",
                        "demand/ratio (supply unknown)"], "unknown")
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "supply_flow": pairs["s_flow"], "demand_flow": pairs["d_flow"],
         "source_firm": pairs["s_firm"], "target_firm": pairs["d_firm"],
         "source_node": pairs["s_node"], "target_node": pairs["d_node"],
         "waste": pairs["waste"], "carrier": pairs["s_carrier"], "replaces": pairs["replaces"],
         "input_carrier": pairs["d_carrier"], "ratio": ratio,
         "waste_unit": pairs["waste_unit"], "input_unit": pairs["input_unit"],
-        "distance_km": km, "within": km <= max_km,
-        "supply": supply_q, "demand": demand_q, "capacity": capacity,
+        "distance_km": km, "within": km <= max_km, "supply": supply_q, "demand": demand_q, "capacity": capacity,
         "capacity_basis": basis,
         "disposal_cost": disposal, "input_price": price, "transport_cost": transport,
         "treatment_cost": pairs["treatment_cost"].to_numpy(),
         "benefit_per_unit": benefit, "co2_per_unit": co2,
         "max_benefit": capacity * benefit, "max_co2": capacity * co2,
-        "mode": pairs["mode"], "catalogue_line": lines,
+        "mode": pairs["mode"], "catalogue_line": pairs["line"].to_numpy(),
         "supply_factor": f_sup, "demand_factor": f_dem,
     })
-    out.index.name = "candidate"
-    return out.sort_values(["within", "benefit_per_unit"], ascending=[False, False]) \
-        .reset_index(drop=True).rename_axis("candidate")
 
 
 def _factors(net, carriers, from_units, to_units, flows, path, lines) -> np.ndarray:

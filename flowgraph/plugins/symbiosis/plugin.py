@@ -3,13 +3,15 @@ of `flowgraph run`, plus figure functions for case files."""
 
 from __future__ import annotations
 
+from ..base import Option, Plugin
+from .allocation import OBJECTIVES
 from .finn import finn_cycling_index
 from .ghg import park_ghg
 from .metrics import actors, connectance, cyclicity, link_density, links
-from .sections import symbiosis_report
+from .sections import PARAMETER_TABLES, symbiosis_report
 
 
-class SymbiosisPlugin:
+class SymbiosisPlugin(Plugin):
     """Industrial parks: candidate links, network analysis, park GHG, mitigation scenarios."""
 
     name = "symbiosis"
@@ -20,23 +22,28 @@ class SymbiosisPlugin:
     example = ("examples:\n  flowgraph symbiosis cases/kalundborg --out out/kalundborg\n"
                "  flowgraph symbiosis cases/eip_energy --out out/eip_energy\n"
                "  flowgraph symbiosis cases/kalundborg --max-distance-km 62.6 --objective co2")
+    options = (
+        Option("max_distance_km", float, None,
+               "distance limit of candidate links (default: the case's max_distance_km, else "
+               "32.6 km, the NISP median)"),
+        Option("objective", str, "benefit", "what the allocation maximises",
+               choices=OBJECTIVES),
+        Option("co2_price", float, 0.0, "CNY per t CO2e added to the benefit of avoided CO2"),
+        Option("catalogue", str, None, "the case's own substitution catalogue (CSV, relative "
+               "to the case folder; default: the shipped one)", cli=False),
+        Option("what_if", list, (), "scenarios in which firms join the park: candidate links "
+               "involving the new firms, their allocation and the network after", cli=False),
+        *(Option(key, dict, None, f"[{key}] of symbiosis_parameters.toml laid over the "
+                 f"shipped values", cli=False, data=True) for key in PARAMETER_TABLES),
+        Option("energy", dict, None, "the park's energy infrastructure: data of the vintage "
+               "model, [[measure]], [[policy]] and [[combination]] tables", cli=False,
+               data=True),
+    )
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument("--scenario", help="analyse this scenario of the case")
-        parser.add_argument("--max-distance-km", type=float, dest="max_distance_km",
-                            help="distance limit of candidate links (default: the case's "
-                                 "max_distance_km, else 32.6 km, the NISP median)")
-        parser.add_argument("--objective", choices=("benefit", "co2"),
-                            help="what the allocation maximises (default benefit)")
-        parser.add_argument("--co2-price", type=float, dest="co2_price",
-                            help="CNY per t CO2e added to the benefit of avoided CO2")
-
-    def run(self, case, scenario=None, **options):
-        """The report on `case` (a Case, or a Network loaded from a case folder)."""
-        case = getattr(case, "case", None) or case
-        return symbiosis_report(case, scenario, **{k: v for k, v in options.items()
-                                                   if k in ("max_distance_km", "objective",
-                                                            "co2_price")})
+    def run(self, case, options: dict, *, scenario: str | None = None,
+            embedded: bool = False):
+        """The report on `case` (or one scenario of it); the same whether embedded or not."""
+        return symbiosis_report(case, options, scenario)
 
     def figure_functions(self, case, result) -> dict:
         """Functions case figures may call: actors(), links(), connectance(directed=1),

@@ -135,51 +135,11 @@ class VintageModel:
             raise CaseFileError(f"unknown measure(s) {unknown}; measures: "
                                 f"{', '.join(self.measures)}")
         active = [self.measures[m] for m in measure_ids]
-        y0, y1 = int(self.years[0]), int(self.years[-1])
-        n = len(self.years)
-        total = {k: np.zeros(n) for k in COMPONENTS}
+        total = {k: np.zeros(len(self.years)) for k in COMPONENTS}
         states, per_unit = {}, []
-        prices = self.data["fuel"]
-        pe, ph = float(self.data["electricity_price"]), float(self.data["heat_price"])
-        grid = float(self.data["grid_co2"])
         for uid in self.units.index:
-            row = self.units.loc[uid]
-            e0, h0 = self.services(uid)
-            timeline, capex_f, capex_r, policy = self._timeline(uid, active, y0, y1)
-            tech = _column(timeline, "technology", None, object)
+            tech, fuel, parts = self._slot(uid, active)
             states[uid] = tech
-            eta_e = _column(timeline, "electric_efficiency", np.nan, float)
-            eta_h = _column(timeline, "heat_efficiency", np.nan, float)
-            cap = _column(timeline, "capacity_mw", 0.0, float)
-            om = _column(timeline, "om_per_mw", 0.0, float)
-            out = _column(timeline, "output", None, object)
-            fuel = _column(timeline, "fuel", None, object)
-            on = tech != None  # noqa: E711 (object array: years before the unit exists)
-            elec = np.where(out == "heat", 0.0,
-                            np.where((out == "chp") & (e0 == 0),
-                                     h0 / (3.6 * float(row["heat_to_power"])), e0))
-            if ((out == "electricity") & (h0 > 0)).any():
-                raise CaseFileError(f"{_where(uid, row)}a measure turns this heat-supplying "
-                                    f"unit into an electricity-only one; map chp to chp")
-            heat = np.where(on, h0, 0.0)
-            elec = np.where(on, elec, 0.0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                f_gj = np.where(elec > 0, elec * 3.6 / eta_e, 0.0) \
-                    + np.where(heat > 0, heat / eta_h, 0.0)
-            ef = np.array([float(prices[f]["co2"]) if f else 0.0 for f in fuel])
-            price = np.array([float(prices[f]["price"]) if f else 0.0 for f in fuel])
-            co2d = f_gj * ef
-            adj = -np.where(on, elec - e0, 0.0) * grid
-            parts = {
-                "electricity_mwh": elec, "heat_gj": heat, "fuel_gj": f_gj, "co2_direct": co2d,
-                "grid_adjustment": adj, "co2": co2d + adj, "fuel_cost": f_gj * price,
-                "om_cost": np.where(on, cap * om, 0.0), "capex_followup": capex_f,
-                "capex_retrofit": capex_r, "policy_cost": policy,
-                "revenue_electricity": elec * pe, "revenue_heat": heat * ph,
-            }
-            parts["net_cost"] = (parts["fuel_cost"] + parts["om_cost"] + capex_f + capex_r
-                                 + policy - parts["revenue_electricity"]
-                                 - parts["revenue_heat"])
             for k, v in parts.items():
                 total[k] += v
             per_unit.append(pd.DataFrame({"unit": uid, "year": self.years, "technology": tech,
@@ -191,6 +151,49 @@ class VintageModel:
             if per_unit else pd.DataFrame()
         return Pathway(name or (" & ".join(measure_ids) or "baseline"), tuple(measure_ids),
                        annual, st, by_unit)
+
+    def _slot(self, uid, active):
+        """One unit's slot over the horizon: the technology and fuel in service each year,
+        and every component (COMPONENTS) by year."""
+        row = self.units.loc[uid]
+        prices = self.data["fuel"]
+        e0, h0 = self.services(uid)
+        timeline, capex_f, capex_r, policy = self._timeline(uid, active, int(self.years[0]),
+                                                            int(self.years[-1]))
+        tech = _column(timeline, "technology", None, object)
+        eta_e = _column(timeline, "electric_efficiency", np.nan, float)
+        eta_h = _column(timeline, "heat_efficiency", np.nan, float)
+        cap = _column(timeline, "capacity_mw", 0.0, float)
+        om = _column(timeline, "om_per_mw", 0.0, float)
+        out = _column(timeline, "output", None, object)
+        fuel = _column(timeline, "fuel", None, object)
+        on = tech != None  # noqa: E711 (object array: years before the unit exists)
+        elec = np.where(out == "heat", 0.0,
+                        np.where((out == "chp") & (e0 == 0),
+                                 h0 / (3.6 * float(row["heat_to_power"])), e0))
+        if ((out == "electricity") & (h0 > 0)).any():
+            raise CaseFileError(f"{_where(uid, row)}a measure turns this heat-supplying "
+                                f"unit into an electricity-only one; map chp to chp")
+        heat = np.where(on, h0, 0.0)
+        elec = np.where(on, elec, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f_gj = np.where(elec > 0, elec * 3.6 / eta_e, 0.0) \
+                + np.where(heat > 0, heat / eta_h, 0.0)
+        ef = np.array([float(prices[f]["co2"]) if f else 0.0 for f in fuel])
+        price = np.array([float(prices[f]["price"]) if f else 0.0 for f in fuel])
+        co2d = f_gj * ef
+        adj = -np.where(on, elec - e0, 0.0) * float(self.data["grid_co2"])
+        parts = {
+            "electricity_mwh": elec, "heat_gj": heat, "fuel_gj": f_gj, "co2_direct": co2d,
+            "grid_adjustment": adj, "co2": co2d + adj, "fuel_cost": f_gj * price,
+            "om_cost": np.where(on, cap * om, 0.0), "capex_followup": capex_f,
+            "capex_retrofit": capex_r, "policy_cost": policy,
+            "revenue_electricity": elec * float(self.data["electricity_price"]),
+            "revenue_heat": heat * float(self.data["heat_price"]),
+        }
+        parts["net_cost"] = (parts["fuel_cost"] + parts["om_cost"] + capex_f + capex_r + policy
+                             - parts["revenue_electricity"] - parts["revenue_heat"])
+        return tech, fuel, parts
 
     def _timeline(self, uid, active, y0, y1):
         """The state in service in each horizon year, and capex / policy costs by year."""

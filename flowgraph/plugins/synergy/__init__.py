@@ -14,17 +14,18 @@ from __future__ import annotations
 
 from ...errors import ExpressionError
 from ...model.report import Report
-from .analysis import SynergyAnalysis, analyse
+from ..base import Plugin
+from .analysis import SynergyAnalysis, synergy_analysis
 from .classify import classify, load_rules
 from .sections import report
-from .settings import CLASS_BASES, Settings
+from .settings import OPTIONS, Settings
 from .technology import Technology, technologies
 
 __all__ = ["SynergyAnalysis", "SynergyPlugin", "Settings", "Technology", "analyse", "classify",
            "load_rules", "plugin", "technologies"]
 
 
-class SynergyPlugin:
+class SynergyPlugin(Plugin):
     """Technology synergy of a case's ECER technologies (doc 000's model)."""
 
     name = "synergy"
@@ -34,26 +35,17 @@ class SynergyPlugin:
                "classes, value-flow table, 3-D view")
     example = ("examples:\n  flowgraph synergy cases/pvc_carbide --out out/pvc_synergy\n"
                "  flowgraph synergy cases/pvc_carbide --factorial --class-basis interaction")
+    options = OPTIONS
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument("--scenario", help="apply the technologies to this scenario of the "
-                                               "case instead of the base")
-        parser.add_argument("--factorial", action="store_const", const=True, default=None,
-                            help="solve every subset of the technologies (interactions of "
-                                 "every order), not only the pairs")
-        parser.add_argument("--class-basis", dest="class_basis", choices=CLASS_BASES,
-                            help="which inter-technology method the headline class uses")
-        parser.add_argument("--interaction-rtol", dest="interaction_rtol", type=float,
-                            help="relative size beyond which an interaction counts")
-
-    def run(self, case, scenario: str | None = None, **options) -> Report:
-        return report(cached_analysis(case, scenario, **options))
+    def run(self, case, options: dict, *, scenario: str | None = None,
+            embedded: bool = False) -> Report:
+        return report(cached_analysis(case, options, scenario))
 
     def figure_functions(self, case, result) -> dict:
         """synergy(name): a headline figure of the case's synergy analysis (of the base)."""
 
         def synergy(name):
-            figs = cached_analysis(case, None).figures
+            figs = cached_analysis(case, self.resolve(case), None).figures
             if name not in figs:
                 raise ExpressionError(f"synergy(): no figure '{name}'; figures: "
                                       f"{', '.join(sorted(figs))}")
@@ -65,14 +57,20 @@ class SynergyPlugin:
         return {"synergy": synergy}
 
 
-def cached_analysis(case, scenario=None, **options) -> SynergyAnalysis:
-    """The analysis of a case, computed once per case object and options (kept on the case,
-    so that `flowgraph run` evaluates figures and the report from one set of solves)."""
-    opts = {k: v for k, v in options.items() if v is not None}
-    key = (scenario or "base", tuple(sorted(opts.items())))
+def analyse(case, scenario: str | None = None, **options) -> SynergyAnalysis:
+    """The synergy analysis of the case's technologies on the base (or on `scenario`); options
+    as in the [synergy] section, given here over it (factorial=True, class_basis=...)."""
+    return synergy_analysis(case, plugin.resolve(case, options), scenario)
+
+
+def cached_analysis(case, options: dict, scenario: str | None = None) -> SynergyAnalysis:
+    """The analysis of a case, computed once per case object, options and scenario (kept on
+    the case, so that `flowgraph run` evaluates figures and the report from one set of
+    solves)."""
+    key = (scenario or "base", repr(sorted(options.items())))
     store = vars(case).setdefault("_synergy_analyses", {})
     if key not in store:
-        store[key] = analyse(case, scenario, **opts)
+        store[key] = synergy_analysis(case, options, scenario)
     return store[key]
 
 

@@ -1,10 +1,10 @@
 """The synergy analysis of a case's technology system, as DataFrames (doc 000's ECER model).
 
-analyse(case) solves the base, every technology alone, every pair (or every subset with
-factorial=True) and all of them together; measures each one's effects; finds the single-
-technology synergy types, the inter-technology synergy by declaration, by structure and by
-interaction; classifies each technology by doc 000's table 1; summarises by stage; and builds
-the value-flow table.
+synergy_analysis(case, options) solves the base, every technology alone, every pair (or every
+subset with factorial=True) and all of them together; measures each one's effects; finds the
+single-technology synergy types, the inter-technology synergy by declaration, by structure and
+by interaction; classifies each technology by doc 000's table 1; summarises by stage; and
+builds the value-flow table.
 """
 
 from __future__ import annotations
@@ -99,12 +99,11 @@ class SynergyAnalysis:
                           axis_title(s.view["y"]), "ECER synergy by stage")
 
 
-def analyse(case, scenario: str | None = None, *, factorial: bool | None = None,
-            **overrides) -> SynergyAnalysis:
-    """Analyse the case's technologies on the base (or on `scenario`): see the module doc."""
+def synergy_analysis(case, options: dict, scenario: str | None = None) -> SynergyAnalysis:
+    """Analyse the case's technologies on the base (or on `scenario`) with the options the
+    plugin resolved: see the module doc."""
     base = case.result(scenario)
-    base_net = base.network
-    settings = Settings.from_case(case, network=base_net, factorial=factorial, **overrides)
+    settings = Settings.from_options(case, options, base.network)
     techs = technologies(case, settings)
     if not techs:
         raise PluginError(f"case '{case.name}' has no technologies: mark scenarios with "
@@ -112,20 +111,50 @@ def analyse(case, scenario: str | None = None, *, factorial: bool | None = None,
                           f"technologies")
     rules = load_rules(settings.rules)
     base_totals = measure(base, settings)
-    keys = [t.key for t in techs]
+    solved = _solve_technologies(case, base, techs, settings)
+    networks = {t.key: solved[(t.key,)].network for t in techs}
+    singles = {t.key: solved[(t.key,)].result for t in techs}
+    check_flows(techs, base.network, networks)
+    effects, synergy, saving_of = _effects(techs, base_totals, solved, settings)
+    inter = interactions(base_totals, solved, settings)
+    verdicts = interaction_verdicts(inter, settings)
+    pair_nets = {s: v.network for s, v in solved.items() if len(s) == 2 and v.network}
+    struct = structural_links(techs, base.network, networks, pair_nets)
+    pairs = _pairs(techs, struct, verdicts, solved, settings.factorial)
+    classes = _classes(techs, synergy, pairs, verdicts, settings, rules)
+    vf = valueflow.value_flow(techs, base, singles, settings)
+    n_solves, n_fact = factorisations(solved)
+    _footprints(synergy, techs, base.network, networks)
+    a = SynergyAnalysis(
+        case.name, scenario or "base", settings, techs, effects,
+        _summary(techs, saving_of, base_totals, solved), synergy, pairs, inter, classes,
+        _stages(techs, classes, saving_of, rules), vf,
+        valueflow.totals(vf, settings) if not vf.empty else pd.DataFrame(),
+        valueflow.system_table(techs, base, singles, settings), _declarations(techs),
+        n_solves + 1, n_fact + int(base.balance.solver is not None))
+    a.figures = _figures(a)
+    return a
+
+
+def _solve_technologies(case, base, techs, settings) -> dict:
+    """Each technology alone, every pair (every subset when factorial) and all of them
+    together, by the case's Solver; a technology that cannot be solved is an error."""
+    keys = tuple(t.key for t in techs)
     wanted = subsets(techs, None if settings.factorial else 2)
-    if len(keys) > 2 and tuple(keys) not in wanted:
-        wanted.append(tuple(keys))
-    solved = solve_subsets(base_net, techs, wanted, settings, keep=lambda s: len(s) <= 2,
-                           base_solver=base.balance.solver)
+    if len(keys) > 2 and keys not in wanted:
+        wanted.append(keys)
+    solved = solve_subsets(case.solve, base.network, techs, wanted, settings,
+                           keep=lambda s: len(s) <= 2, base_solver=base.balance.solver)
     for t in techs:
         if solved[(t.key,)].error is not None:
             raise PluginError(f"technology '{t.name}' cannot be solved: "
                               f"{solved[(t.key,)].error}", origin=t.origin)
-    networks = {t.key: solved[(t.key,)].network for t in techs}
-    singles = {t.key: solved[(t.key,)].result for t in techs}
-    check_flows(techs, base_net, networks)
+    return solved
 
+
+def _effects(techs, base_totals, solved, settings) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Each technology's savings (long table), its single-technology synergy types, and its
+    savings by (category, item)."""
     effect_rows, synergy_rows, saving_of = [], {}, {}
     for t in techs:
         sv = savings(base_totals, solved[(t.key,)].totals)
@@ -148,30 +177,15 @@ def analyse(case, scenario: str | None = None, *, factorial: bool | None = None,
                                                  "base_total", "significant"])
     synergy = pd.DataFrame.from_dict(synergy_rows, orient="index")
     synergy.index.name = "key"
+    return effects, synergy, saving_of
 
-    inter = interactions(base_totals, solved, settings)
-    verdicts = interaction_verdicts(inter, settings)
-    pair_nets = {s: v.network for s, v in solved.items() if len(s) == 2 and v.network}
-    struct = structural_links(techs, base_net, networks, pair_nets)
-    pairs = _pairs(techs, struct, verdicts, solved, settings.factorial)
-    declarations = _declarations(techs)
-    classes = _classes(techs, synergy, pairs, verdicts, settings, rules)
-    stages = _stages(techs, classes, saving_of, rules)
-    summary = _summary(techs, saving_of, base_totals, solved)
-    vf = valueflow.value_flow(techs, base, singles, settings)
-    vf_totals = valueflow.totals(vf, settings) if not vf.empty else pd.DataFrame()
-    vf_system = valueflow.system_table(techs, base, singles, settings)
-    n_solves, n_fact = factorisations(solved)
+
+def _footprints(synergy, techs, base_net, networks) -> None:
+    """Add each technology's footprint (the units it acts on) and loop to its synergy row."""
     prints = footprints(techs, base_net, networks)
     for t in techs:
         synergy.loc[t.key, "footprint"] = ", ".join(prints[t.key])
         synergy.loc[t.key, "loop"] = ", ".join(sorted(loop(t, networks[t.key])))
-    a = SynergyAnalysis(case.name, scenario or "base", settings, techs, effects, summary,
-                        synergy, pairs, inter, classes, stages, vf, vf_totals, vf_system,
-                        declarations, n_solves + 1,
-                        n_fact + int(base.balance.solver is not None))
-    a.figures = _figures(a)
-    return a
 
 
 def _pairs(techs, struct, verdicts, solved, factorial) -> pd.DataFrame:
@@ -366,4 +380,4 @@ def _figures(a: SynergyAnalysis) -> dict:
                 else v) for k, v in f.items()}
 
 
-__all__ = ["SynergyAnalysis", "Technology", "analyse", "slug"]
+__all__ = ["SynergyAnalysis", "Technology", "slug", "synergy_analysis"]

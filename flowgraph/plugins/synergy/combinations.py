@@ -1,10 +1,10 @@
 """Solve the network with subsets of the technologies and read interactions off them.
 
 Each subset is the base network with the edits of its technologies applied in technology order
-(Scenario.combine) and solved. The derived networks share the base's factorisation cache, and a
-technology that changes only known quantities (or prices and factors) leaves the balance matrix
-as it was: subsets are solved grouped by their structure-changing technologies, so that those
-differing only in such quantities reuse one factorisation.
+(Scenario.combine) and solved by the case's Solver, so the derived networks share the base's
+factorisations. A technology that changes only known quantities (or prices and factors) leaves
+the balance matrix as it was: subsets are solved grouped by their structure-changing
+technologies, so that those differing only in such quantities reuse one factorisation.
 
 The interaction of a subset S is the Moebius inversion of the effects E (savings against the
 base) over its subsets, I(S) = sum over T in S of (-1)^(|S|-|T|) E(T): for a pair,
@@ -63,11 +63,12 @@ def subsets(techs, order: int | None) -> list[tuple]:
     return [c for n in range(1, top + 1) for c in itertools.combinations(keys, n)]
 
 
-def solve_subsets(base_net, techs, wanted: list[tuple], settings, keep=None,
+def solve_subsets(solve, base_net, techs, wanted: list[tuple], settings, keep=None,
                   base_solver=None) -> dict:
-    """Solve each subset; returns {subset: Solved}. `keep(subset)` says whose network to keep
-    (default: single technologies; their results are kept too); the others keep their totals.
-    `base_solver` is the balance solver of the base's result (the last one factorised)."""
+    """Solve each subset with `solve(network, scenario=name)` (the case's Solver, Case.solve);
+    returns {subset: Solved}. `keep(subset)` says whose network to keep (default: single
+    technologies; their results are kept too); the others keep their totals. `base_solver` is
+    the balance solver of the base's result (the last one factorised)."""
     by_key = {t.key: t for t in techs}
     moves = {t.key: structural(t, base_net) for t in techs}
     keep = keep or (lambda s: len(s) == 1)
@@ -80,7 +81,7 @@ def solve_subsets(base_net, techs, wanted: list[tuple], settings, keep=None,
         solved = Solved(sub)
         try:
             net = base_net.apply(sc)
-            res = net.solve(scenario=sc.name)
+            res = solve(net, scenario=sc.name)
         except FlowgraphError as exc:
             solved.error = str(exc)
             out[sub] = solved

@@ -1,12 +1,11 @@
-"""The synergy report: tables (CSV), headline figures (summary.json), page sections and the
-self-contained 3-D view, from a SynergyAnalysis."""
+"""The synergy report: tables (CSV), headline figures (summary.json), page blocks and the
+self-contained 3-D view (a Page of its own), from a SynergyAnalysis."""
 
 from __future__ import annotations
 
 import math
 
-from ...model.report import Report
-from ...views.page import figure_section, figures_section, html_page, table_section, text_section
+from ...model.report import Cards, Chart, Page, Report, Table, Text
 
 METHOD_TEXT = (
     "Each technology is a scenario of the plant. Its effects are savings measured by solving the "
@@ -20,6 +19,7 @@ METHOD_TEXT = (
 
 
 def tables(a) -> dict:
+    """The tables written as CSV, by name."""
     return {"technologies": a.declarations, "effects": a.effects.set_index(["key", "category",
                                                                             "item"]),
             "summary": a.summary, "single_synergy": a.synergy, "pairs": a.pairs,
@@ -30,6 +30,7 @@ def tables(a) -> dict:
 
 
 def cards(a) -> list[dict]:
+    """Headline figure cards (with the source's figure as 'published') and each class."""
     f = a.figures
     stated_of = {"synergy_value_cny": "synergy_value_cny_stated",
                  "water_saving_t": "water_saving_t_stated"}
@@ -50,48 +51,49 @@ def cards(a) -> list[dict]:
     return out
 
 
-def sections(a) -> list:
+def blocks(a) -> list:
+    """The blocks of the synergy page: cards, method, tables, the 3-D and by-stage views."""
     sig = a.interactions[a.interactions["significant"]]
     out = [
-        figures_section("Technology synergy", cards(a),
-                        note="'published' is the figure the case's source states."),
-        text_section("Synergy method", METHOD_TEXT),
-        table_section("Technologies as declared", a.declarations,
-                      note="links: pairs the case declares; inter_technology: a source's own "
-                           "verdict; notes: where the declarations contradict each other."),
-        table_section("Effects of each technology alone", a.summary,
-                      note="Savings against the plant without the technology (negative: more). "
-                           "'all together' solves every technology at once."),
-        table_section("Single-technology synergy", a.synergy,
-                      note="Effects counted when above the case's thresholds "
-                           f"{a.settings.thresholds or '(none: any saving counts)'}."),
-        table_section("Inter-technology synergy: three methods", a.pairs),
-        table_section("Significant interactions", sig,
-                      note=f"Combined effect minus the sum of the members' own effects, beyond "
-                           f"{a.settings.interaction_rtol:g} of their size and the thresholds; "
-                           f"{a.solves} solves, {a.factorisations} factorisations."),
-        table_section("Classification (doc 000 table 1)", a.classes),
-        table_section("By stage", a.stages),
+        Cards("Technology synergy", cards(a),
+              note="'published' is the figure the case's source states."),
+        Text("Synergy method", METHOD_TEXT),
+        Table("Technologies as declared", a.declarations,
+              note="links: pairs the case declares; inter_technology: a source's own verdict; "
+                   "notes: where the declarations contradict each other."),
+        Table("Effects of each technology alone", a.summary,
+              note="Savings against the plant without the technology (negative: more). "
+                   "'all together' solves every technology at once."),
+        Table("Single-technology synergy", a.synergy,
+              note="Effects counted when above the case's thresholds "
+                   f"{a.settings.thresholds or '(none: any saving counts)'}."),
+        Table("Inter-technology synergy: three methods", a.pairs),
+        Table("Significant interactions", sig,
+              note=f"Combined effect minus the sum of the members' own effects, beyond "
+                   f"{a.settings.interaction_rtol:g} of their size and the thresholds; "
+                   f"{a.solves} solves, {a.factorisations} factorisations."),
+        Table("Classification (doc 000 table 1)", a.classes),
+        Table("By stage", a.stages),
     ]
     if not a.value_flow.empty:
         out += [
-            table_section("Value flow of the technology system (doc 000 table 2)",
-                          a.value_flow.set_index(["key", "row"]),
-                          note="saving: measured where the technology's `saves` says (else "
-                               "system-wide); saving_system: the drop of the carrier's use in "
-                               "the whole plant; stated: the source's figure."),
-            table_section("Value flow by row and in total", a.value_flow_totals),
-            table_section("Value flow, system-wide, every technology and row",
-                          a.value_flow_system),
+            Table("Value flow of the technology system (doc 000 table 2)",
+                  a.value_flow.set_index(["key", "row"]),
+                  note="saving: measured where the technology's `saves` says (else "
+                       "system-wide); saving_system: the drop of the carrier's use in the "
+                       "whole plant; stated: the source's figure."),
+            Table("Value flow by row and in total", a.value_flow_totals),
+            Table("Value flow, system-wide, every technology and row", a.value_flow_system),
         ]
-    out += [figure_section("3-D synergy view", a.figure_3d(),
-                           note="x emission reduction, y energy conservation, z stage; lines: "
-                                "inter-technology synergy by method (click the legend)."),
-            figure_section("Synergy by stage", a.figure_2d())]
+    out += [Chart("3-D synergy view", a.figure_3d(),
+                  note="x emission reduction, y energy conservation, z stage; lines: "
+                       "inter-technology synergy by method (click the legend)."),
+            Chart("Synergy by stage", a.figure_2d())]
     return out
 
 
 def report(a) -> Report:
+    """The synergy Report, with the 3-D view as a page of its own (synergy_3d.html)."""
     f = a.figures
     text = f"{a.case_name} [{a.scenario}]: {len(a.technologies)} technologies"
     if "synergy_value_cny" in f:
@@ -101,10 +103,10 @@ def report(a) -> Report:
                                      for t in a.technologies)
     text += (f" ({a.settings.class_basis}); pairs: declared {f['pairs_declared']}, structural "
              f"{f['pairs_structural']}, interaction {f['pairs_interaction']}")
-    page = html_page(f"ECER synergy view: {a.case_name} [{a.scenario}]",
-                     [figure_section("3-D synergy view", a.figure_3d()),
-                      figure_section("Synergy by stage", a.figure_2d()),
-                      table_section("Classification (doc 000 table 1)", a.classes)])
+    page = Page(f"ECER synergy view: {a.case_name} [{a.scenario}]",
+                [Chart("3-D synergy view", a.figure_3d()),
+                 Chart("Synergy by stage", a.figure_2d()),
+                 Table("Classification (doc 000 table 1)", a.classes)])
     return Report("synergy", tables=tables(a), figures=dict(f), summary=text,
-                  sections=sections(a), files={"synergy_3d.html": page},
+                  blocks=blocks(a), files={"synergy_3d.html": page},
                   title=f"Technology synergy: {a.case_name} [{a.scenario}]")

@@ -3,7 +3,8 @@
 Every key is optional. Thresholds say how large a saving must be to count as an effect type of a
 technology (and how large a pair's interaction must be to count); value-flow rows say which
 savings the value-flow table converts to standard coal and money, with the coefficients a source
-uses (data of the case, never constants in code).
+uses (data of the case, never constants in code). OPTIONS is the plugin's schema (every key of
+the section); Settings is built from the options it resolves.
 """
 
 from __future__ import annotations
@@ -14,12 +15,40 @@ from pathlib import Path
 
 from ...errors import CaseFileError, UnitError, name_list
 from ...model import units
+from ..base import Option
 
 #: effect categories a threshold can be given for, with the unit it is read in
 THRESHOLD_UNITS = {"energy": "tce", "water": "t", "material": "t", "co2": "t", "pollutant": "t"}
 CLASS_BASES = ("declared", "structural", "interaction")
 INTERACTION_SIGNS = ("any", "reinforcing", "overlap")
 VIEW_AXES = ("energy", "water", "material", "co2", "pollutants", "emissions", "value")
+
+OPTIONS = (
+    Option("factorial", bool, False, "solve every subset of the technologies (interactions of "
+                                     "every order), not only the pairs"),
+    Option("class_basis", str, "interaction", "which inter-technology method the headline "
+                                              "class uses", choices=CLASS_BASES),
+    Option("interaction_rtol", float, 0.01, "relative size beyond which an interaction counts"),
+    Option("interaction_sign", str, "any", "which interactions count: any, reinforcing (more "
+                                           "saving together) or overlap (less)",
+           choices=INTERACTION_SIGNS, cli=False),
+    Option("rtol", float, 1e-9, "relative size below which a saving is numerical noise",
+           cli=False),
+    Option("rules", str, None, "the class rule table (CSV; default: doc 000's table 1)",
+           cli=False),
+    Option("technologies", list, None, "the scenarios that are technologies (default: those "
+                                       "marked technology = true)", cli=False, data=True),
+    Option("thresholds", dict, None, "per effect category, the saving an effect type needs",
+           cli=False, data=True),
+    Option("pollutants", list, None, "the carriers that count as pollutants (default: every "
+                                     "emission)", cli=False, data=True),
+    Option("not_pollutants", list, None, "emitted carriers that are not pollutants", cli=False,
+           data=True),
+    Option("value_flow", list, None, "the rows of the value-flow table ([[synergy.value_flow]])",
+           cli=False, data=True),
+    Option("view", dict, None, "the savings the views' x and y axes show", cli=False,
+           data=True),
+)
 
 
 @dataclass(frozen=True)
@@ -58,52 +87,31 @@ class Settings:
     origin: str | None = None
 
     @classmethod
-    def from_case(cls, case, network=None, **overrides) -> Settings:
-        """Settings from the case's [synergy] section, then non-None `overrides`."""
-        raw = dict(case.section("synergy"))
-        where = str(case.path / "case.toml") if case.path else case.name
-        known = {"technologies", "class_basis", "thresholds", "rtol", "interaction_rtol",
-                 "interaction_sign", "factorial", "pollutants", "not_pollutants", "value_flow",
-                 "rules", "view"}
-        unknown = set(raw) - known
-        if unknown:
-            raise CaseFileError(f"[synergy]: unknown key(s) {name_list(sorted(unknown))}; known: "
-                                f"{', '.join(sorted(known))}", origin=where)
-        raw.update({k: v for k, v in overrides.items() if v is not None and k in known})
+    def from_options(cls, case, options: dict, network=None) -> Settings:
+        """Settings from the options the plugin resolved (Plugin.resolve: defaults, [synergy],
+        then the command line), checking the data keys; value-flow carriers are looked up in
+        `network` (default: the case's)."""
+        where = case.origin("synergy") or case.name
         net = network if network is not None else case.network
-        s = cls(origin=where)
-        if raw.get("technologies") is not None:
-            s.technologies = tuple(_strings(raw["technologies"], "technologies", where))
-        s.class_basis = _choice(raw.get("class_basis", s.class_basis), CLASS_BASES,
-                                "class_basis", where)
-        s.interaction_sign = _choice(raw.get("interaction_sign", s.interaction_sign),
-                                     INTERACTION_SIGNS, "interaction_sign", where)
-        for key in ("rtol", "interaction_rtol"):
-            if key in raw:
-                setattr(s, key, _nonnegative(raw[key], key, where))
-        s.factorial = bool(raw.get("factorial", False))
-        s.thresholds = _thresholds(raw.get("thresholds", {}), where)
-        if raw.get("pollutants") is not None:
-            s.pollutants = tuple(_strings(raw["pollutants"], "pollutants", where))
-        s.not_pollutants = tuple(_strings(raw.get("not_pollutants", []), "not_pollutants", where))
-        s.value_flow = tuple(_value_flow_rows(raw.get("value_flow", []), net, where))
-        if raw.get("rules") is not None:
-            path = Path(raw["rules"])
+        s = cls(class_basis=options["class_basis"], interaction_sign=options["interaction_sign"],
+                factorial=options["factorial"], origin=where,
+                rtol=_nonnegative(options["rtol"], "rtol", where),
+                interaction_rtol=_nonnegative(options["interaction_rtol"], "interaction_rtol",
+                                              where))
+        if options["technologies"] is not None:
+            s.technologies = tuple(_strings(options["technologies"], "technologies", where))
+        s.thresholds = _thresholds(options["thresholds"] or {}, where)
+        if options["pollutants"] is not None:
+            s.pollutants = tuple(_strings(options["pollutants"], "pollutants", where))
+        s.not_pollutants = tuple(_strings(options["not_pollutants"] or [], "not_pollutants",
+                                          where))
+        s.value_flow = tuple(_value_flow_rows(options["value_flow"] or [], net, where))
+        if options["rules"] is not None:
+            path = Path(options["rules"])
             if not path.is_absolute() and case.path is not None:
                 path = case.path / path
             s.rules = str(path)
-        view = dict(raw.get("view", {}))
-        bad = set(view) - {"x", "y"}
-        if bad:
-            raise CaseFileError(f"[synergy] view: unknown key(s) {name_list(sorted(bad))}; use x "
-                                f"and y", origin=where)
-        for axis in ("x", "y"):
-            value = view.get(axis, s.view[axis])
-            if value not in VIEW_AXES and not str(value).startswith(("pollutant:", "material:")):
-                raise CaseFileError(f"[synergy] view.{axis} '{value}' is not one of "
-                                    f"{', '.join(VIEW_AXES)}, 'pollutant:<carrier>' or "
-                                    f"'material:<carrier>'", origin=where)
-            s.view[axis] = value
+        s.view = _view(options["view"] or {}, s.view, where)
         return s
 
     def threshold(self, category: str) -> float:
@@ -128,11 +136,21 @@ def _strings(value, key, where) -> list[str]:
     return list(value)
 
 
-def _choice(value, choices, key, where) -> str:
-    if value not in choices:
-        raise CaseFileError(f"[synergy] {key} '{value}' is not one of {', '.join(choices)}",
+def _view(raw, default: dict, where) -> dict:
+    if not isinstance(raw, dict):
+        raise CaseFileError(f"[synergy] view must be a table (x = axis, y = axis), not {raw!r}",
                             origin=where)
-    return value
+    bad = set(raw) - {"x", "y"}
+    if bad:
+        raise CaseFileError(f"[synergy] view: unknown key(s) {name_list(sorted(bad))}; use x "
+                            f"and y", origin=where)
+    view = {**default, **raw}
+    for axis, value in view.items():
+        if value not in VIEW_AXES and not str(value).startswith(("pollutant:", "material:")):
+            raise CaseFileError(f"[synergy] view.{axis} '{value}' is not one of "
+                                f"{', '.join(VIEW_AXES)}, 'pollutant:<carrier>' or "
+                                f"'material:<carrier>'", origin=where)
+    return view
 
 
 def _nonnegative(value, key, where) -> float:

@@ -1,0 +1,75 @@
+"""The energy-infrastructure part of the symbiosis report ([symbiosis.energy]): the vintage
+model of the park's utility units, its mitigation scenarios against the baseline with their
+MAC curve, and the park GHG of the first year's stock."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ...model.report import Chart, Report, Table
+from ...solvers.solver import Solver
+from .charts import annual_lines
+from .data import energy_data
+from .ghg import park_ghg
+from .mac import mac_figure, mac_table
+from .measures import parse_measures, parse_policies
+from .stocknet import stock_network
+from .vintage import VintageModel, units_from_network
+
+
+def mitigation(report: Report, figs: dict, case, cfg: dict) -> None:
+    """Add the mitigation scenarios of the case's units (nodes with capacity_mw) to the
+    report; nothing when the case has no units."""
+    units = units_from_network(case.network)
+    if units.empty:
+        return
+    model, scenarios = _model(case, units, cfg)
+    table, paths = model.evaluate(scenarios)
+    table.insert(0, "name", [model.measures[s].name if s in model.measures else "combination"
+                             for s in table.index])
+    mac = mac_table(table)
+    annual = pd.DataFrame({name: path.annual["co2"] for name, path in paths.items()})
+    figs["energy_baseline_co2_t"] = table.attrs["baseline_co2"]
+    figs["energy_measures"] = {s: {"abatement_t": r["abatement"],
+                                   "abatement_share": r["abatement_share"],
+                                   "cost_cny": r["cost"], "cost_per_t": r["cost_per_t"]}
+                               for s, r in table.iterrows()}
+    unit_table = model.units.drop(columns=["_origin"], errors="ignore")
+    report.tables.update({"energy_units": unit_table, "energy_scenarios": table,
+                          "energy_mac": mac, "energy_annual_co2": annual,
+                          "energy_baseline": paths["baseline"].annual})
+    y0 = int(model.years[0])
+    acc = park_ghg(Solver(stock_network(model, paths["baseline"], y0)).solve())
+    figs["energy_stock_ghg_first_year"] = acc.totals
+    report.tables["energy_stock_ghg_by_firm"] = acc.by_firm
+    report.blocks += [
+        Table("Energy infrastructure: units", unit_table),
+        Table("Mitigation scenarios against the baseline", table,
+              note=f"Horizon {y0}-{int(model.years[-1])}, discount rate "
+                   f"{float(model.data.get('discount_rate', 0.0)):g}. Cost = discounted "
+                   f"difference of fuel, O&M, follow-up and retrofit capex, policy "
+                   f"costs minus electricity and heat revenues; cost_per_t = cost / "
+                   f"abatement."),
+        Table("Marginal abatement cost curve (table)", mac),
+        *([Chart("Marginal abatement cost curve", mac_figure(mac))] if len(mac) else []),
+        Chart("Annual CO2 by scenario", annual_lines(annual)),
+        Table(f"Park GHG of the energy stock in {y0} (t CO2e)", acc.by_firm,
+              note="The baseline stock of the first year built as an ordinary park "
+                   "network (stocknet.py), solved, and accounted by scope: its scope 1 "
+                   "equals the vintage model's direct emissions of that year."),
+    ]
+
+
+def _model(case, units: pd.DataFrame, cfg: dict) -> tuple[VintageModel, dict]:
+    """The vintage model of the units with the case's data, measures and policies, and the
+    scenarios to evaluate: each measure alone, then each combination."""
+    data = energy_data({k: v for k, v in cfg.items()
+                        if k not in ("measure", "policy", "combination")})
+    where = f"{case.path}: [symbiosis.energy] " if case.path else ""
+    measures = parse_measures(cfg.get("measure", []), int(data["start_year"]), where)
+    model = VintageModel(units, data, measures, parse_policies(cfg.get("policy", []), where))
+    scenarios = {m.id: (m.id,) for m in measures}
+    for combo in cfg.get("combination", []):
+        ids = tuple(combo["measures"]) if isinstance(combo, dict) else tuple(combo)
+        scenarios[" & ".join(ids)] = ids
+    return model, scenarios
