@@ -44,10 +44,11 @@ __all__ = [
 ]
 
 
-def load(path) -> Case:
+def load(path, allow=()) -> Case:
     """Load a case folder (or its case.toml) as a Case: `.network` is the Network, with
-    `.scenarios`, `.figures`, the plugin sections, and `.result(scenario)` solved once."""
-    return load_case(path)
+    `.scenarios`, `.figures`, the plugin sections, and `.result(scenario)` solved once.
+    Files the case names must lie in its folder or in a folder of `allow`."""
+    return load_case(path, allow=allow)
 
 
 def save(obj, path, tables: bool | str = "auto"):

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .app.case import load_case
 from .app.registry import available, broken, get
 from .app.runner import run_case, totals
 from .errors import FlowgraphError, InconsistentError, UnderdeterminedError
+from .numbers import fmt, shown_table
 from .version import __version__
-from .views.page import format_number
 from .views.render import write_report
 
 EPILOG = """examples:
   flowgraph run cases/demo --out out/demo        solve, print figures, write tables
-  flowgraph run cases/demo --scenario "recover scrap"
+  flowgraph run cases/demo --scenario "more recycling"
   flowgraph check cases/demo                     balance residuals, under/over-determined
   flowgraph view cases/demo                      open the interactive graph in a browser
   flowgraph <plugin> cases/CASE --out DIR        a plugin (commands above; COMMAND --help)
@@ -28,16 +28,48 @@ EPILOG = """examples:
 
 
 def main(argv=None) -> int:
+    """Run a command; every failure is one line on stderr and exit status 2, never a
+    traceback (unless --debug); a closed pipe (`flowgraph check CASE | head`) ends quietly."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()
+        return status
     except FlowgraphError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
+    except BrokenPipeError:
+        # the reader went away: send what is left to /dev/null so exit does not complain
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except Exception as exc:  # a bug of ours, not the user's: one line, the traceback on ask
+        if args.debug:
+            raise
+        return _fail(f"unexpected {type(exc).__name__}: {exc}. This is a bug in flowgraph: "
+                     f"please report it with the command and the case (--debug shows where)")
+
+
+def _fail(message: str, status: int = 2) -> int:
+    """One line on stderr: the message with its lines joined."""
+    print("error: " + " ".join(part.strip() for part in message.splitlines() if part.strip()),
+          file=sys.stderr)
+    return status
+
+
+def _common() -> argparse.ArgumentParser:
+    """Options every case command takes."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--allow", action="append", metavar="DIR", default=None,
+                        help="a folder outside the case folder that files named in the case "
+                             "may come from (repeatable)")
+    common.add_argument("--debug", action="store_true",
+                        help="show the traceback of an unexpected error")
+    return common
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,10 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "the balances, propagate cost, standard coal and CO2, run analyses.",
         epilog=EPILOG)
     parser.add_argument("--version", action="version", version=f"flowgraph {__version__}")
+    parser.set_defaults(debug=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = _common()
 
     run = sub.add_parser(
-        "run", help="solve a case; print its headline figures; write flows.csv, nodes.csv, "
+        "run", parents=[common], help="solve a case; print its headline figures; write flows.csv, nodes.csv, "
                     "residuals.csv, mfca.csv and summary.json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example:\n  flowgraph run cases/demo --out out/demo")
@@ -60,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser(
-        "check", help="print the balance residual per node and layer and what is under- or "
+        "check", parents=[common], help="print the balance residual per node and layer and what is under- or "
                       "over-determined; exit 1 if the case cannot be solved",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example:\n  flowgraph check cases/demo")
@@ -69,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check)
 
     view = sub.add_parser(
-        "view", help="open the interactive graph of a case in the web browser (graph.html, "
+        "view", parents=[common], help="open the interactive graph of a case in the web browser (graph.html, "
                      "plus sankey.html); with --out, write the files only",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n  flowgraph view cases/demo\n"
@@ -89,17 +123,17 @@ def build_parser() -> argparse.ArgumentParser:
                            "then shows mass)")
     view.set_defaults(func=cmd_view)
 
-    _plugin_commands(sub)
+    _plugin_commands(sub, common)
     return parser
 
 
-def _plugin_commands(sub) -> None:
+def _plugin_commands(sub, common) -> None:
     """One command per installed plugin, its options from the plugin's schema."""
     plugins = available()
     for problem in broken().values():
         print(f"warning: {problem}", file=sys.stderr)
     for name, plugin in sorted(plugins.items()):
-        p = sub.add_parser(name, help=plugin.summary or f"the {name} plugin",
+        p = sub.add_parser(name, parents=[common], help=plugin.summary or f"the {name} plugin",
                            formatter_class=argparse.RawDescriptionHelpFormatter,
                            epilog=plugin.example or f"example:\n  flowgraph {name} "
                                                     f"cases/CASE --out out/{name}")
@@ -111,8 +145,8 @@ def _plugin_commands(sub) -> None:
         p.set_defaults(func=cmd_plugin, plugin=name)
 
 
-def _load(path):
-    return load_case(path)
+def _load(args):
+    return load_case(args.case, allow=args.allow or ())
 
 
 def _out_dir(args, *parts) -> Path:
@@ -123,13 +157,13 @@ def _out_dir(args, *parts) -> Path:
 
 
 def cmd_run(args) -> int:
-    case = _load(args.case)
+    case = _load(args)
     t0 = time.perf_counter()
     try:
         result = case.result(args.scenario)
     except (UnderdeterminedError, InconsistentError) as exc:
         if _measured(case.network):      # same error, same details; the message says what to run
-            exc.args = (f"{exc}\n(this case holds measured values with sigma: `flowgraph "
+            exc.args = (f"{exc} (this case holds measured values with sigma: `flowgraph "
                         f"reconcile {args.case}` adjusts them until the balances close)",)
         raise
     elapsed = time.perf_counter() - t0
@@ -141,10 +175,11 @@ def cmd_run(args) -> int:
     print(f"  specifications: {s['known']} known, {s['shares']} shares, {s['recipes']} recipes, "
           f"{s['unknown']} unknown; {s['balance_equations']} balance equations, "
           f"{s['surplus_equations']} surplus (consistent)")
+    _warn_undetermined(result)
     print(_table(pd.DataFrame(totals(result), columns=["total", "value", "unit"])))
     figures = report.figures.get("figures", [])
     if figures:
-        rows = [[f["name"], _fmt(f["value"]), f["unit"], _fmt(f["published"]),
+        rows = [[f["name"], fmt(f["value"]), f["unit"], fmt(f["published"]),
                  "" if f["deviation"] is None else f"{100 * f['deviation']:+.2f} %",
                  f["scenario"]] for f in figures]
         print()
@@ -154,6 +189,16 @@ def cmd_run(args) -> int:
     written = write_report(report, out)
     print(f"\nwrote {', '.join(p.name for p in written)} to {out}/")
     return 0
+
+
+def _warn_undetermined(result) -> None:
+    """A case solved with strict = false says which flows its data leave undetermined."""
+    unknown = result.flows.index[result.flows["quantity"].isna()]
+    if len(unknown):
+        shown = ", ".join(map(str, unknown[:8])) + (f" and {len(unknown) - 8} more"
+                                                    if len(unknown) > 8 else "")
+        print(f"  note: {len(unknown)} flow(s) are undetermined (the case says strict = false): "
+              f"{shown}; they are blank in flows.csv and count as zero in totals")
 
 
 def _measured(net) -> bool:
@@ -168,7 +213,7 @@ def cmd_view(args) -> int:
 
     from .views.graph import graph_view
     from .views.sankey import sankey_html
-    result = _load(args.case).result(args.scenario)
+    result = _load(args).result(args.scenario)
     graph = graph_view(result, colour_by=args.colour_by, layout=args.layout,
                        measure_by=args.measure)
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="flowgraph-view-"))
@@ -185,7 +230,7 @@ def cmd_view(args) -> int:
 
 
 def cmd_check(args) -> int:
-    case = _load(args.case)
+    case = _load(args)
     report = case.solver.check(case.network_for(args.scenario))
     print(f"case: {case.name}  [{args.scenario or 'base'}]")
     print(report)
@@ -194,9 +239,9 @@ def cmd_check(args) -> int:
 
 def cmd_plugin(args) -> int:
     plugin = get(args.plugin)
-    case = _load(args.case)
+    case = _load(args)
     given = {k: v for k, v in vars(args).items()
-             if k not in ("case", "out", "func", "plugin", "command", "scenario")}
+             if k not in ("case", "out", "func", "plugin", "command", "scenario", "allow", "debug")}
     report = plugin.report(case, getattr(args, "scenario", None), **given)
     out = _out_dir(args, args.plugin)
     if report.summary:
@@ -206,20 +251,8 @@ def cmd_plugin(args) -> int:
     return 0
 
 
-def _fmt(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, (int, float, np.floating)):
-        return format_number(v) if np.isfinite(v) else "nan"
-    return str(v)
-
-
 def _table(frame: pd.DataFrame) -> str:
-    frame = frame.copy()
-    for col in frame.columns:
-        if frame[col].dtype.kind == "f":
-            frame[col] = frame[col].map(_fmt)
-    return frame.to_string(index=False)
+    return shown_table(frame).to_string(index=False)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,20 @@ class SingularError(BalanceError):
     """A block of the system has no unique solution, typically a closed loop with no exit."""
 
 
+class NegativeFlowError(BalanceError):
+    """The balances force a flow below zero: what is fixed to leave a node (or go into its
+    stock) exceeds what enters it. `values` maps each such flow id to its computed quantity."""
+
+    def __init__(self, message: str, *, values=None, **kw):
+        self.values = dict(values or {})
+        super().__init__(message, **kw)
+
+
+class NonFiniteError(FlowgraphError):
+    """A computed quantity or propagated value is infinite or NaN: it overflows the range
+    of floating-point numbers (about 1.8e308)."""
+
+
 class AllocationError(FlowgraphError):
     """Value flow cannot be allocated at a node (no output carries the allocation key)."""
 

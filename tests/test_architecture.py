@@ -1,7 +1,7 @@
 """The rooms of the package and the rules between them, read from the source (ast), imports
 inside functions included: imports run only downward, and no module takes part in a cycle.
 
-    base (errors, expr, version) <- model <- solvers, io <- methods <- plugins | views
+    base (errors, expr, numbers, version) <- model <- solvers, io <- methods <- plugins | views
         <- app <- the package face (flowgraph, flowgraph.uncertainty) <- cli
 
 Plugins never import views (they return Reports, which the views render) nor the other way;
@@ -22,7 +22,7 @@ RANK = {"base": 0, "model": 1, "solvers": 2, "io": 2, "methods": 3, "plugins": 4
         "views": 4, "app": 5, "face": 6, "cli": 7}
 #: same-rank rooms that must not import each other
 APART = {("plugins", "views"), ("views", "plugins"), ("solvers", "io"), ("io", "solvers")}
-BASE = {"flowgraph.errors", "flowgraph.expr", "flowgraph.version"}
+BASE = {"flowgraph.errors", "flowgraph.expr", "flowgraph.numbers", "flowgraph.version"}
 FACE = {"flowgraph", "flowgraph.uncertainty"}
 MAX_LINES, MAX_FUNCTION = 520, 65
 

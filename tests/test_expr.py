@@ -32,6 +32,6 @@ def test_unknown_names_and_functions():
         Expression("a +")
 
 
-def test_division_by_zero_is_nan():
-    import math
-    assert math.isnan(Expression("1 / a").evaluate({"a": 0}))
+def test_division_by_zero_is_an_error_naming_the_divisor():
+    with pytest.raises(ExpressionError, match=r"division by zero \(a is 0\)"):
+        Expression("1 / a").evaluate({"a": 0})

@@ -40,3 +40,21 @@ def test_carrier_inferred_from_table_and_unit():
     assert net.carriers["电力"].tce == pytest.approx(0.1229e-3)
     assert net.carriers["mystery fuel"].kind == "energy"
     assert net.carriers["water"].kind == "water" and net.carriers["water"].unit == "t"
+
+
+def test_a_factor_beyond_any_float_is_a_unit_error():
+    with pytest.raises(fg.UnitError, match=r"^co2: a number of 401 digits is beyond any value$"):
+        units.per_unit(10**400, "t", "t", "co2")
+
+
+def test_quantity_with_a_unit_is_read_in_the_flow_unit_or_its_own():
+    net = fg.Network("q")
+    net.add_node("s", kind="source")
+    net.add_node("k", kind="sink")
+    net.add_flow("s", "k", "ore", quantity="3 万t", unit="t", id="a")
+    net.add_flow("s", "k", "slag", quantity="3 万t", id="b")
+    assert net.flow("a")["quantity"] == pytest.approx(30000) and net.flow("a")["unit"] == "t"
+    assert net.flow("b")["quantity"] == 3 and net.flow("b")["unit"] == "万t"
+    with pytest.raises(fg.UnitError, match=r"^flow 'c': quantity '3 kWh': 'kWh' cannot be "
+                                           r"converted to 't'"):
+        net.add_flow("s", "k", "ore", quantity="3 kWh", unit="t", id="c")

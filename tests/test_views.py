@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 import flowgraph as fg
+from flowgraph.numbers import fmt
 from flowgraph.views import layout as lay
 from flowgraph.views.graph import PHYSICS_LIMIT, graph_html, graph_view
-from flowgraph.views.numbers import fmt
-from flowgraph.views.page import format_number, html_page
+from flowgraph.views.page import html_page
 from flowgraph.views.palette import CARRIER_COLOURS, KIND_COLOURS, LOSS_COLOUR
 from flowgraph.views.sankey import ADDED, sankey_data, sankey_html
 
@@ -198,7 +198,7 @@ def test_fmt():
     assert fmt(float("nan")) == "unknown"
     assert fmt(2473.513217) == "2,473.51"
     assert fmt(4318754.2) == "4,318,754"
-    assert format_number(3209104.4) == "3,209,104" and format_number(0.650014) == "0.650014"
+    assert fmt(3209104.4) == "3,209,104" and fmt(0.650014) == "0.650014"
 
 
 def test_table_index_name_goes_in_the_header_corner():

@@ -5,6 +5,8 @@ kalundborg_exchanges.csv is shared/data/kalundborg_exchanges.csv verbatim; bound
 the two purchases the shared README documents (crude oil, coal); exchange_carriers.csv names
 the carrier and unit of each material. A quantity is taken where the data give one number;
 a range ("15000-27000") is kept as quantity_low / quantity_high and the flow left unknown.
+The data's wording and provenance that flowgraph does not read are kept as attributes of the
+user's own (x_material, x_start_year, x_qty_year, x_qty_ref).
 """
 
 from __future__ import annotations
@@ -43,9 +45,10 @@ def build() -> pd.DataFrame:
         raise SystemExit(f"units of rows {list(rows['id'][clash])} differ from the carrier's")
     source_kind = rows["source"].isin(["LakeTisso", "market"])
     out["role"] = source_kind.map({True: "product", False: "byproduct"})
-    out["material"] = rows["material"]
-    for col in ("start_year", "qty_year", "qty_ref", "confidence"):
-        out[col] = rows[col].where(rows[col] != "", None)
+    out["x_material"] = rows["material"]
+    for col in ("start_year", "qty_year", "qty_ref"):
+        out[f"x_{col}"] = rows[col].where(rows[col] != "", None)
+    out["confidence"] = rows["confidence"].where(rows["confidence"] != "", None)
     return out
 
 

@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ModelError
-from ..io.casefile import FIGURE_KEYS, read_case, write_case
+from ..io.casefile import Origins, read_case
+from ..io.casekeys import FIGURE_KEYS
+from ..io.casesave import write_case
+from ..io.paths import CaseFolder
 from ..model.network import Network
 from ..model.scenario import Scenario
 from ..solvers.sampling import FigureModel
@@ -50,8 +53,12 @@ class Case:
     sections: dict = field(default_factory=dict)
     path: Path | None = None
     section_origins: dict = field(default_factory=dict)
+    #: folders besides the case's own that the files it names may be in (fg.load(allow=))
+    allow: tuple = ()
+    origins: Origins | None = None
 
     def __post_init__(self):
+        self.allow = CaseFolder.of(self.path, self.allow).allow
         self.figures = [f if isinstance(f, Figure) else Figure(**f) for f in self.figures]
         self.solver = Solver(self.network, strict=bool(self.network.meta.get("strict", True)))
         self._results: dict = {}
@@ -69,11 +76,22 @@ class Case:
         """A plugin's section of case.toml ({} if absent)."""
         return self.sections.get(name, {})
 
-    def origin(self, section: str | None = None) -> str | None:
-        """The file:line of a section's header, or the case file, for messages."""
+    def origin(self, section: str | None = None, key: str | None = None) -> str | None:
+        """The file:line of a key of a section, of the section's header, or the case
+        file, for messages."""
+        if key is not None and self.origins is not None and section in self.section_origins:
+            if f"{section}.{key}" in self.origins.lines:       # a table of its own
+                return self.origins(f"{section}.{key}")
+            return self.origins.key(section, 0, key)
         if section is not None and section in self.section_origins:
             return self.section_origins[section]
         return str(self.path / "case.toml") if self.path is not None else None
+
+    def folder(self, section: str, key: str) -> CaseFolder:
+        """Where a file named by `key` of the case's [section] is looked for: the case
+        folder (or an allowed one); names leading elsewhere are refused, naming the key."""
+        return CaseFolder.of(self.path, self.allow).named(f"[{section}] {key}",
+                                                          self.origin(section, key))
 
     def scenario(self, name: str) -> Scenario:
         try:
@@ -116,17 +134,20 @@ class Case:
                            lambda results: self.figure_values(results), self.figure_values)
 
     def save(self, path, tables: bool | str = "auto") -> Path:
-        """Write the case as a folder (case.toml plus CSV tables when large)."""
+        """Write the case as a folder (case.toml plus CSV tables when large), with the
+        files its sections name in its folder (an index system, a checklist...)."""
+        source = CaseFolder.of(self.path, self.allow) if self.path is not None else None
         return write_case(self.network, path, scenarios=list(self.scenarios.values()),
                           figures=[f.to_record() for f in self.figures],
-                          sections=self.sections, tables=tables)
+                          sections=self.sections, tables=tables, source=source)
 
 
-def load_case(path) -> Case:
-    """Read a case folder (or its case.toml) as a Case."""
-    data = read_case(path)
+def load_case(path, allow=()) -> Case:
+    """Read a case folder (or its case.toml) as a Case; the files it names must be in its
+    folder or in one of the `allow` folders."""
+    data = read_case(path, allow)
     return Case(data.network, data.scenarios, data.figures, data.sections, data.path,
-                data.section_origins)
+                data.section_origins, data.folder.allow, data.origins)
 
 
 def save_case(obj, path, tables: bool | str = "auto") -> Path:

@@ -13,6 +13,7 @@ base network or of a named scenario. Functions available in every expression:
 - mfca(centre, product, category): an entry of the MFCA flow-cost matrix;
 - figure(name): another figure of the case (possibly of another scenario);
 plus min, max, abs, round, sqrt, log, exp, and the figure functions of installed plugins.
+Evaluation is bounded (docs/expressions.md); every error names the figure, file and line.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def evaluate_figures(case, plugins=None, results=None) -> list[dict]:
                 else results[fig.scenario or "base"]
             funcs = {**result_functions(result), **plugins_funcs(case, result),
                      "figure": value_of}
-            v = Expression(fig.expr, origin=fig.origin).evaluate({}, funcs)
+            v = Expression(fig.expr, origin=fig.origin,
+                           what=f"figure '{name}': expression").evaluate({}, funcs)
         except FlowgraphError as exc:
             if exc.origin is None and fig.origin:
                 raise type(exc)(f"figure '{name}': {exc}", origin=fig.origin) from None

@@ -14,10 +14,21 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ModelError, UnitError
-from . import units
 from .carriers import infer_carrier
-from .schema import attributes
+from .schema import declared, is_free, lookup
+from .table_checks import (
+    UNKNOWN,
+    FlowUnits,
+    Rows,
+    check_choices,
+    check_column_names,
+    check_ids,
+    check_texts,
+    check_unique,
+    checked_numbers,
+)
 from .tables import is_missing, normalise_frame
+from .values import names_list, number_table, unit_text
 
 
 def carrier_records(carriers) -> list[dict]:
@@ -27,7 +38,7 @@ def carrier_records(carriers) -> list[dict]:
         else list(carriers)
     out = []
     for rec in records:
-        rec = {k: v for k, v in rec.items() if not is_missing(v)}
+        rec = {k: v for k, v in rec.items() if not (is_missing(v) or _unknown_number(k, v))}
         if "composition" in rec:
             rec["composition"] = parse_mapping(rec["composition"])
         if "layers" in rec:
@@ -36,54 +47,143 @@ def carrier_records(carriers) -> list[dict]:
     return out
 
 
+def _unknown_number(key, value) -> bool:
+    """A number cell left empty or saying 'unknown' in a carrier table: absent."""
+    attr = lookup("carrier", key) if isinstance(key, str) else None
+    return attr is not None and attr.type == "float" and isinstance(value, str) \
+        and value.strip().casefold() in ("", UNKNOWN)
+
+
 def node_frame(nodes: pd.DataFrame, origin=None) -> pd.DataFrame:
-    """A node table in the schema's form (ids as index, lists and dicts parsed)."""
+    """A node table in the schema's form (ids as index, lists and dicts parsed), checked
+    column by column."""
     frame = _indexed(nodes, "node")
+    rows = Rows("node", frame.index, origin)
+    check_column_names(frame, rows)
+    check_unique(frame.index, rows)
+    check_ids(frame.index, "id", rows)
     if origin is not None:
         frame["_origin"] = origin
+    _check_columns(frame, rows)
     if "layers" in frame.columns:
-        frame["layers"] = [None if is_missing(v) else tuple(parse_list(v))
-                           for v in frame["layers"].to_numpy(dtype=object)]
+        frame["layers"] = [None if is_missing(v) else
+                           names_list(parse_list(v) if isinstance(v, str) else v, "layers",
+                                      rows.place(i))
+                           for i, v in enumerate(frame["layers"].to_numpy(dtype=object))]
     if "stock" in frame.columns:
+        stock = declared("node")["stock"]
         frame["stock"] = [None if is_missing(v) else
-                          {k: float(x) for k, x in parse_mapping(v).items()}
-                          for v in frame["stock"].to_numpy(dtype=object)]
+                          number_table(_mapping(v, rows.place(i)), stock,
+                                       rows.place(i), scalar_key="mass")
+                          for i, v in enumerate(frame["stock"].to_numpy(dtype=object))]
     return normalise_frame("node", frame)
 
 
 def flow_frame(net, flows: pd.DataFrame, origin=None) -> pd.DataFrame:
-    """A flow table in the schema's form: units defaulted from carriers, strings converted."""
+    """A flow table in the schema's form: units defaulted from carriers, strings converted,
+    checked column by column."""
     frame = _indexed(flows, "flow")
+    rows = Rows("flow", frame.index, origin)
+    check_column_names(frame, rows, api=("per",))
+    check_unique(frame.index, rows)
+    if not isinstance(frame.index, pd.RangeIndex):
+        check_ids(frame.index, "id", rows)
     if origin is not None:
         frame["_origin"] = origin
     for col in ("source", "target", "carrier"):
         if col not in frame.columns:
-            raise ModelError(f"the flow table has no '{col}' column")
+            raise ModelError(f"the flow table has no '{col}' column", origin=rows.file())
     if "per" in frame.columns:
         per = frame.pop("per").to_numpy(dtype=object)
         frame["per_flow"] = [None if is_missing(p) else p[0] for p in per]
-        frame["per_ratio"] = [np.nan if is_missing(p) else float(p[1]) for p in per]
+        frame["per_ratio"] = [np.nan if is_missing(p) else p[1] for p in per]
     if "unit" not in frame.columns:
         frame["unit"] = None
-    carrier_names = pd.unique(frame["carrier"].to_numpy(dtype=object))
-    unit_col = frame["unit"].to_numpy(dtype=object)
-    for cname in carrier_names:
-        if cname not in net.carriers:
-            sel = frame["carrier"].to_numpy(dtype=object) == cname
-            some = next((u for u in unit_col[sel] if isinstance(u, str)), None)
-            net.carriers[cname] = infer_carrier(cname, some)
-    if frame["unit"].isna().any():
-        default = frame["carrier"].map({k: c.unit for k, c in net.carriers.items()})
-        frame["unit"] = frame["unit"].where(frame["unit"].notna(), default)
-    if "quantity" in frame.columns and frame["quantity"].dtype == object:
-        frame["quantity"] = _with_units(frame["quantity"], frame["unit"], None, "quantity")
-    if "price" in frame.columns and frame["price"].dtype == object:
-        frame["price"] = _with_units(frame["price"], frame["unit"], "CNY", "price")
+    for col in ("source", "target"):
+        check_ids(frame[col], col, rows)
+    units_ = _flow_units(net, frame, rows)
     if "role" in frame.columns:
         frame["role"] = frame["role"].where(frame["role"].notna(), "product")
     else:
         frame["role"] = "product"
+    _check_columns(frame, rows, units_)
     return normalise_frame("flow", frame)
+
+
+def _check_columns(frame: pd.DataFrame, rows: Rows, unit: FlowUnits | None = None) -> None:
+    """Every declared column by its type: numbers read and checked (a column that needed
+    reading is replaced by floats), ids, names and allowed values."""
+    for col in list(frame.columns):
+        attr = None if col == "_origin" or is_free(col) else lookup(rows.component, col)
+        if attr is None or col in ("source", "target", "carrier", "unit"):
+            continue
+        values = frame[col]
+        if attr.type in ("float", "integer"):
+            checked = checked_numbers(frame, col, rows, unit)
+            if values.dtype.kind not in "fiu":
+                frame[col] = checked
+        elif attr.type == "id" and col != "id":
+            check_ids(values, col, rows, required=False)
+        elif attr.type == "string" and not attr.allowed:
+            check_texts(values, col, rows)
+        elif attr.type == "string":
+            check_choices(values, col, rows)
+
+
+def _flow_units(net, frame: pd.DataFrame, rows: Rows) -> FlowUnits:
+    """Each flow's unit, coded: carriers and units named and of the right type, carriers
+    not declared inferred (from a unit of theirs), empty units the carrier's, and every
+    distinct (carrier, unit) given checked to measure what the carrier measures."""
+    c_codes, carriers = _coded(frame["carrier"], "carrier", rows, required=True)
+    given = frame["unit"].notna().to_numpy()
+    idx = np.flatnonzero(given)
+    g_codes, g_units = _coded(frame["unit"].iloc[idx], "unit", rows, at=idx)
+    for j, cname in enumerate(carriers):
+        if cname not in net.carriers:
+            mine = np.flatnonzero(c_codes[idx] == j)
+            some = g_units[g_codes[mine[0]]] if len(mine) else None
+            try:
+                net.carriers[cname] = infer_carrier(cname, some)
+            except UnitError as exc:
+                raise rows.place(int(idx[mine[0]])).error(str(exc), UnitError) from None
+    names = [net.carriers[c].unit for c in carriers] + list(g_units)
+    codes = c_codes.copy()
+    codes[idx] = len(carriers) + g_codes
+    if not given.all():
+        frame["unit"] = np.asarray(names, dtype=object)[codes]
+    pairs = c_codes[idx].astype(np.int64) * (len(g_units) + 1) + g_codes
+    for k in np.unique(pairs, return_index=True)[1]:
+        place = rows.place(int(idx[k]))
+        try:
+            net.carriers[carriers[c_codes[idx[k]]]].check_unit(g_units[g_codes[k]], place.text)
+        except UnitError as exc:
+            raise UnitError(str(exc), flows=place.flows, origin=place.origin) from None
+    return FlowUnits(codes, names)
+
+
+def _coded(values: pd.Series, column: str, rows: Rows, required: bool = False, at=None):
+    """(codes, names) of a column of names, each distinct name checked once: a string (and
+    a unit that parses); `at`: the rows the values are of."""
+    codes, uniq = pd.factorize(values)
+    at = np.arange(len(codes)) if at is None else at
+    if required and (codes < 0).any():
+        raise rows.place(int(at[np.flatnonzero(codes < 0)[0]])).error(
+            f"{column} is empty: every flow needs its {column}")
+    for j, v in enumerate(uniq):
+        place = rows.place(int(at[np.flatnonzero(codes == j)[0]]))
+        if not isinstance(v, str):
+            raise place.error(f"{column} must be a string, not {v!r}")
+        if column == "unit":
+            unit_text(v, place)
+    return codes, list(uniq)
+
+
+def _mapping(value, place) -> dict:
+    try:
+        return parse_mapping(value)
+    except (UnitError, ValueError):
+        raise place.error(f"{value!r} is not a list of key=value pairs "
+                          f"(e.g. 'mass=12;Cl=0.5')") from None
 
 
 def _indexed(df: pd.DataFrame, what: str) -> pd.DataFrame:
@@ -97,38 +197,10 @@ def _indexed(df: pd.DataFrame, what: str) -> pd.DataFrame:
     if frame.index.dtype.kind not in "iu":
         frame.index = pd.Index(frame.index, dtype=object)
     frame.index.name = "id"
-    known = set(attributes(what))
     for col in list(frame.columns):
-        if col not in known and not col.startswith("costs.") and col.startswith("Unnamed"):
+        if isinstance(col, str) and col.startswith("Unnamed"):
             frame.pop(col)
     return frame
-
-
-def _with_units(values: pd.Series, unit: pd.Series, numerator, what) -> np.ndarray:
-    """Numbers or strings such as '30 万t' / '400 CNY/t' -> numbers per flow unit."""
-    vals = values.to_numpy(dtype=object)
-    units_ = unit.to_numpy(dtype=object)
-    out = np.full(len(vals), np.nan)
-    cache: dict = {}
-    for i, (v, u) in enumerate(zip(vals, units_)):
-        if is_missing(v):
-            continue
-        if not isinstance(v, str):
-            out[i] = float(v)
-            continue
-        key = (v, u)
-        if key not in cache:
-            try:
-                num = float(v)
-            except ValueError:
-                mag, vu = units.split_quantity(v)
-                if numerator is None:
-                    num = mag * units.factor(vu, u) if vu else mag
-                else:
-                    num = units.per_unit(v, numerator, u, what)
-            cache[key] = num
-        out[i] = cache[key]
-    return out
 
 
 def parse_list(value) -> list[str]:

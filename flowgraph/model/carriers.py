@@ -8,14 +8,22 @@ has in each balance layer. Defaults come from data/carriers.csv (GB/T 2589-2020 
 from __future__ import annotations
 
 import csv
-import math
 from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from importlib import resources
 
-from ..errors import ModelError, UnitError
+from ..errors import UnitError
 from . import units
-from .schema import COST_CATEGORIES, allowed
+from .schema import allowed, declared
+from .values import (
+    Place,
+    check_choice,
+    check_text,
+    checked_number,
+    names_list,
+    number_table,
+    unit_text,
+)
 
 KINDS = allowed("carrier", "kind")
 
@@ -28,13 +36,19 @@ DEFAULT_COST_CATEGORY = {"material": "material", "emission": "material",
                          "energy": "energy", "water": "energy"}
 
 
+#: unit of a carrier declared without one: the base unit of the layer its kind counts in
+DEFAULT_UNIT = {"material": "t", "water": "t", "emission": "t", "energy": "GJ"}
+#: factors per carrier unit: the numerator each is expressed in
+PER_UNIT = {"price": "CNY", "tce": "tce", "co2": "t", "energy_content": "GJ"}
+
+
 @dataclass
 class Carrier:
     """A carrier and its factors; every factor is a plain number per carrier unit."""
 
     name: str
     kind: str = "material"
-    unit: str = "t"
+    unit: str | None = None              # None: DEFAULT_UNIT of the kind
     label: str | None = None
     price: float | None = None           # CNY per unit
     tce: float | None = None             # tce per unit
@@ -46,38 +60,40 @@ class Carrier:
     cost_category: str | None = None
     inferred: bool = False               # declared by flowgraph, not by the user
     origin: str | None = None            # file:line it was declared at
+    extra: dict = field(default_factory=dict)   # x_ attributes of the user's own
+    #: the unit was not given: the default of the kind (said in unit errors)
+    unit_defaulted: bool = field(default=False, repr=False, compare=False)
 
     def __post_init__(self):
-        where = f"carrier '{self.name}'"
-        if self.kind not in KINDS:
-            raise ModelError(f"{where}: kind '{self.kind}' is not one of {', '.join(KINDS)}",
-                             origin=self.origin)
-        units.parse_unit(self.unit)
-        self.price = units.per_unit(self.price, "CNY", self.unit, f"{where} price")
-        self.tce = units.per_unit(self.tce, "tce", self.unit, f"{where} tce")
-        self.co2 = units.per_unit(self.co2, "t", self.unit, f"{where} co2")
-        self.energy_content = units.per_unit(self.energy_content, "GJ", self.unit,
-                                             f"{where} energy_content")
-        self.density = units.per_unit(self.density, "t", "m**3", f"{where} density")
-        for attr in ("price", "tce", "co2", "energy_content", "density"):
-            value = getattr(self, attr)
-            if value is not None and math.isnan(value):
-                setattr(self, attr, None)
-            elif value is not None and value < 0 and attr != "price":
-                raise ModelError(f"{where}: {attr} {value} is negative", origin=self.origin)
-        self.composition = {str(k): float(v) for k, v in dict(self.composition or {}).items()}
-        for element, frac in self.composition.items():
-            if not 0.0 <= frac <= 1.0:
-                raise ModelError(f"{where}: mass fraction of {element} is {frac}, not in [0, 1]",
-                                 origin=self.origin)
+        place = Place(f"carrier '{self.name}'", origin=self.origin)
+        table = declared("carrier")
+        self.kind = check_choice(self.kind, table["kind"], place)
+        if self.unit is None:
+            self.unit, self.unit_defaulted = DEFAULT_UNIT[self.kind], True
+        self.unit = unit_text(check_text(self.unit, "unit", place), place)
+        for attr, numerator in PER_UNIT.items():
+            setattr(self, attr, self._factor(attr, numerator, self.unit, place))
+        self.density = self._factor("density", "t", "m**3", place)
+        self.composition = number_table(self.composition or {}, table["composition"], place)
         if sum(self.composition.values()) > 1.0 + 1e-9:
-            raise ModelError(f"{where}: mass fractions sum to {sum(self.composition.values()):g} > 1",
-                             origin=self.origin)
+            raise place.error(f"mass fractions sum to {sum(self.composition.values()):g} > 1")
         if self.layers is not None:
-            self.layers = tuple(self.layers)
-        if self.cost_category is not None and self.cost_category not in COST_CATEGORIES:
-            raise ModelError(f"{where}: cost_category '{self.cost_category}' is not one of "
-                             f"{', '.join(COST_CATEGORIES)}", origin=self.origin)
+            self.layers = names_list(self.layers, "layers", place)
+        for attr in ("label", "cost_category"):
+            if getattr(self, attr) is not None:
+                setattr(self, attr, check_choice(getattr(self, attr), table[attr], place))
+
+    def _factor(self, attr: str, numerator: str, per: str, place: Place) -> float | None:
+        """A factor as a checked number of `numerator` per `per` (None: not given)."""
+        value = getattr(self, attr)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            try:
+                value = units.per_unit(value, numerator, per, attr)
+            except UnitError as exc:
+                raise place.error(str(exc), UnitError) from None
+        return checked_number(value, declared("carrier")[attr], place, per)
 
     # -- derived -------------------------------------------------------------------------
     @property
@@ -139,21 +155,23 @@ class Carrier:
     def check_unit(self, unit: str, where: str) -> None:
         """A flow's unit must measure what the carrier's unit measures."""
         if units.dimension(unit) != units.dimension(self.unit):
+            said = f", the default unit of {self.kind} carriers: declare the carrier's unit" \
+                if self.unit_defaulted else ""
             raise UnitError(f"{where}: unit '{unit}' is a {units.dimension(unit)}, but carrier "
                             f"'{self.name}' is measured in '{self.unit}' "
-                            f"({units.dimension(self.unit)})")
+                            f"({units.dimension(self.unit)}{said})")
 
     def to_record(self) -> dict:
         """The carrier as a plain dict of its non-empty user-facing fields (for saving)."""
         rec = {}
         for f in fields(self):
-            if f.name in ("inferred", "origin"):
+            if f.name in ("inferred", "origin", "extra", "unit_defaulted"):
                 continue
             v = getattr(self, f.name)
             if v is None or v == {}:
                 continue
             rec[f.name] = list(v) if isinstance(v, tuple) else v
-        return rec
+        return {**rec, **self.extra}
 
     def with_changes(self, **changes) -> Carrier:
         """A copy with some fields changed (factors re-validated)."""

@@ -11,9 +11,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..errors import FlowgraphError, ModelError
+from .records import API_KEYS, check_keys
+from .schema import is_free, lookup, suggestion
+from .values import Place, check_id, check_value, in_range, is_number, number, number_table
 
 OPS = ("set_flow", "scale_flow", "add_flow", "remove_flow", "set_node", "add_node",
        "remove_node", "set_carrier", "add_carrier")
+#: the component whose attributes an edit's values are
+COMPONENT = {"set_flow": "flow", "add_flow": "flow", "set_node": "node", "add_node": "node",
+             "set_carrier": "carrier", "add_carrier": "carrier"}
+#: keys an edit's values cannot hold: the item's id or name is the edit's target
+FIXED = {"flow": ("id",), "node": ("id",), "carrier": ("name",)}
 
 
 @dataclass(frozen=True)
@@ -26,7 +34,9 @@ class Edit:
 
     def __post_init__(self):
         if self.op not in OPS:
-            raise ModelError(f"unknown edit '{self.op}'; edits are {', '.join(OPS)}")
+            raise ModelError(f"unknown edit '{self.op}'{suggestion(self.op, OPS)} (edits are "
+                             f"{', '.join(OPS)})")
+        _check_edit(self)
 
     # constructors that read like the domain ------------------------------------------------
     @classmethod
@@ -64,8 +74,10 @@ class Edit:
         return cls("set_carrier", carrier, values)
 
     @classmethod
-    def add_carrier(cls, carrier, kind="material", unit="t", **values) -> Edit:
-        return cls("add_carrier", carrier, {"kind": kind, "unit": unit, **values})
+    def add_carrier(cls, carrier, kind="material", unit=None, **values) -> Edit:
+        """Declare a carrier; without a unit it takes the default of its kind."""
+        given = {"unit": unit} if unit is not None else {}
+        return cls("add_carrier", carrier, {"kind": kind, **given, **values})
 
     # application --------------------------------------------------------------------------
     def apply(self, net) -> None:
@@ -105,6 +117,8 @@ class Edit:
     def from_record(cls, rec: Mapping) -> Edit:
         """An edit from a dict (a [[scenario.edit]] table). The edited item is `target`, or
         `id` when present, in which case `target` is a value: the target node of a flow."""
+        if not isinstance(rec, Mapping):
+            raise ModelError(f"an edit is a table of op, target and values, not {rec!r}")
         rec = dict(rec)
         op = rec.pop("op", None)
         if op is None:
@@ -117,6 +131,55 @@ class Edit:
             return cls(op, rec.pop("id", None), rec)
         target = rec.pop("id") if "id" in rec else rec.pop("target", None)
         return cls(op, target, rec)
+
+
+def _check_edit(edit: Edit) -> None:
+    """An edit's target, keys and the values that can be checked without the network:
+    refused when the scenario is read, not when it is run."""
+    place = Place(f"{edit.op} edit" + ("" if edit.target is None else f" of '{edit.target}'"))
+    if edit.target is None and edit.op != "add_flow":
+        raise ModelError(f"a {edit.op} edit needs target (the {edit.op.split('_')[1]} it "
+                         f"changes)")
+    if edit.target is not None:
+        check_id(edit.target, "target", place, edit.op.split("_")[1])
+    values = dict(edit.values)
+    if edit.op == "scale_flow":
+        if set(values) - {"factor"}:
+            key = next(k for k in values if k != "factor")
+            raise place.error(f"unknown key '{key}'{suggestion(key, ['factor'])} (a scale_flow "
+                              f"edit has only factor)")
+        if "factor" not in values:
+            raise place.error("needs factor (the number the flow's quantity, share or recipe "
+                              "ratio is multiplied by)")
+        factor = number(values["factor"], "factor", place, key=False)
+        if factor < 0:
+            raise place.error(f"factor {factor:g} is negative; flows run one way")
+        return
+    component = COMPONENT.get(edit.op)
+    if component is None:
+        if values:
+            raise place.error(f"takes no values, not {', '.join(map(str, values))}")
+        return
+    check_keys(component, values, place, fixed=FIXED[component])
+    for key, value in values.items():
+        _check_edit_value(component, key, value, place)
+
+
+def _check_edit_value(component: str, key, value, place: Place) -> None:
+    """Types, finiteness and ranges of one value; units and bounds wait for the network."""
+    if value is None or is_free(key) or key in API_KEYS.get(component, ()) \
+            or key.startswith("costs."):
+        return
+    attr = lookup(component, key)
+    if attr.type in ("float", "integer"):
+        if is_number(value):
+            in_range(number(value, key, place), attr, place)
+        elif not isinstance(value, str):
+            raise place.error(f"{key} must be a number or a number with a unit, not {value!r}")
+    elif attr.type == "dict":
+        number_table(value, attr, place, scalar_key="mass" if key == "stock" else None)
+    else:
+        check_value(attr, value, place)
 
 
 def _scale(net, flow, factor: float) -> None:
@@ -142,7 +205,13 @@ class Scenario:
 
     def __init__(self, name: str, edits: Iterable = (), **meta):
         self.name = name
-        self.edits = [e if isinstance(e, Edit) else Edit.from_record(e) for e in edits]
+        self.edits = []
+        for i, e in enumerate(edits, 1):
+            try:
+                self.edits.append(e if isinstance(e, Edit) else Edit.from_record(e))
+            except FlowgraphError as exc:
+                raise type(exc)(f"scenario '{name}', edit {i}: {exc}", nodes=exc.nodes,
+                                flows=exc.flows, origin=exc.origin) from None
         self.meta = dict(meta)
 
     def __repr__(self) -> str:

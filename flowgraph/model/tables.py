@@ -137,7 +137,7 @@ def normalise_frame(component: str, frame: pd.DataFrame) -> pd.DataFrame:
             frame[name] = np.nan if attr.type == "float" else None
         if attr.type == "float" and frame[name].dtype.kind != "f":
             frame[name] = pd.to_numeric(frame[name], errors="raise").astype(float)
-        elif attr.type in ("string", "list", "dict") and frame[name].dtype != object \
+        elif attr.type in ("string", "id", "list", "dict") and frame[name].dtype != object \
                 and frame[name].dtype.kind not in "iu":     # integer ids stay integers
             frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
     return frame

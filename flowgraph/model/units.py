@@ -99,7 +99,11 @@ def per_unit(value, numerator: str, carrier_unit: str, what: str) -> float:
     if value is None:
         return float("nan")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:               # an integer beyond any float
+            raise UnitError(f"{what}: a number of {len(str(abs(value)))} digits is beyond "
+                            f"any value") from None
     if not isinstance(value, str):
         raise UnitError(f"{what} must be a number or a string with units, not {value!r}")
     mag, unit = split_quantity(value)

@@ -26,18 +26,20 @@ import scipy.sparse as sp
 from ..errors import SingularError
 from .compiled import Compiled
 from .diagnosis import (
+    CONSISTENCY_RTOL,
     inconsistent_error,
+    negative_error,
+    nonfinite_flows_error,
+    overflow_error,
     residual_table,
     row_scale,
+    screen_flows,
     singular_error,
     underdetermined_error,
 )
 from .pattern import Structure, peel_singletons, structure
 from .sparse import BlockSolver, SingularBlock, fingerprint, verify
 from .specs import FREE, KNOWN, PER, SHARE
-
-#: relative tolerance of a surplus equation's residual before data count as contradictory
-CONSISTENCY_RTOL = 1e-9
 
 
 @dataclass
@@ -269,16 +271,22 @@ class Balance:
     surplus_rows: np.ndarray
     timings: dict = field(default_factory=dict)
     stats: object = None                # the block solver's SolveStats
+    undetermined: np.ndarray | None = None  # flow mask: left NaN by design (strict=False)
 
 
+@np.errstate(over="ignore", invalid="ignore")   # overflow is found by name, not warned of
 def solve_balance(c: Compiled, *, cache: dict | None = None, rtol: float = CONSISTENCY_RTOL,
-                  strict: bool = True) -> Balance:
+                  strict: bool = True, diagnose: bool = False) -> Balance:
     """Solve the balance system of `c`; raises a BalanceError subclass naming what is wrong.
 
     Unknowns that appear in one equation only (a loss fixed by its node's balance) are peeled
     off first; the core is analysed (what is under- and over-determined) and solved block by
-    block; the peeled unknowns follow by back-substitution. With strict=False an under-
-    determined or inconsistent system is returned as far as it can be solved, for `check`.
+    block; the peeled unknowns follow by back-substitution. A flow below minus rtol times the
+    scale of the balance that fixed it, or non-finite, is refused (NegativeFlowError,
+    NonFiniteError); within that tolerance it is rounding noise, set to 0. With strict=False
+    flows nothing fixes are left NaN (marked in `undetermined`); with diagnose=True nothing
+    but a singular system raises: the system is returned as far as it can be solved, for
+    `check`, which screens it itself.
     """
     t0 = time.perf_counter()
     red = reduce_system(c)
@@ -288,7 +296,7 @@ def solve_balance(c: Compiled, *, cache: dict | None = None, rtol: float = CONSI
     core = R[peel.core_rows][:, peel.core_cols] if peel.n_peeled else R
     st = lift_structure(structure(core), peel, m, nz)
     t2 = time.perf_counter()
-    if strict and st.under_cols.any():
+    if strict and not diagnose and st.under_cols.any():
         raise underdetermined_error(c, red, st)
     cols = np.flatnonzero(~st.under_cols & (st.col_match >= 0) & _in(peel.core_cols, nz))
     rows = st.col_match[cols]
@@ -311,16 +319,37 @@ def solve_balance(c: Compiled, *, cache: dict | None = None, rtol: float = CONSI
     resid = R[surplus] @ np.nan_to_num(z, nan=0.0) - red.r[surplus] if len(surplus) \
         else np.zeros(0)
     stats = solver.stats if solver is not None else None
+    undetermined = _undetermined_flows(red, peel, R, cols, nz) \
+        if not strict and np.isnan(x).any() else None
     bal = Balance(x, z, red, st, solver if cache is not None else None, resid, surplus,
                   {"assemble": t1 - t0, "structure": t2 - t1, "solve": t3 - t2,
-                   "peeled": peel.n_peeled}, stats)
-    if strict and len(surplus):
+                   "peeled": peel.n_peeled}, stats, undetermined)
+    if diagnose:
+        return bal
+    screened = screen_flows(c, red, st, x, rtol, undetermined)
+    if len(screened.nonfinite):
+        raise nonfinite_flows_error(c, screened.nonfinite)
+    if len(surplus):
         table = residual_table(c, x)
         scale = row_scale(c, red, x, surplus)
         bad = np.abs(resid) > rtol * np.maximum(scale, 1e-300)
         if bad.any():
             raise inconsistent_error(c, red, surplus[bad], resid[bad], table)
+    if len(screened.negative):
+        raise negative_error(c, red, st, x, screened.negative)
     return bal
+
+
+def _undetermined_flows(red: Reduced, peel, R, solved: np.ndarray, nz: int) -> np.ndarray:
+    """Flow mask of what the balances leave undetermined: flows on a column that was neither
+    solved nor peeled from a row whose other columns are all determined (the pattern alone
+    decides, so that an overflow's NaN is never mistaken for an unknown)."""
+    known = _in(solved, nz)
+    for rows, cols, _ in reversed(peel.rounds):
+        pattern = abs(R[rows]).sign()
+        others = pattern @ (~known).astype(float) - 1.0      # the column itself is unknown
+        known[cols] = others <= 0
+    return (red.G_col >= 0) & ~known[np.maximum(red.G_col, 0)]
 
 
 def _in(idx: np.ndarray, n: int) -> np.ndarray:
@@ -385,8 +414,29 @@ def _solve_verified(c, red, A, b, cols, solver=None):
         if bad is None:
             _check_amplification(c, red, y, b, cols)
             return y, solver
+    over = _overflowing(solver, A, b)
+    if len(over):
+        raise overflow_error(c, red, cols[over])
     blocks = solver.diagnose(A)
     if blocks:
         raise singular_error(c, red, cols[np.concatenate(blocks)])
     raise SingularError(f"the balance system is numerically singular (relative residual "
                         f"{bad:.2e}); check shares near 1 in loops")
+
+
+def _overflowing(solver, A, b) -> np.ndarray:
+    """Unknowns whose solution is beyond the float range (positions in A's columns): the
+    system solved for b scaled to 1 verifies, but the solution scaled back overflows; or the
+    right-hand side itself is not finite (known quantities whose sum overflows)."""
+    if not np.isfinite(b).all():
+        return np.flatnonzero(~np.isfinite(b))
+    s = float(np.max(np.abs(b), initial=0.0))
+    if s == 0:
+        return np.zeros(0, np.int64)
+    try:
+        y = solver.solve(b / s)
+    except SingularBlock:
+        return np.zeros(0, np.int64)
+    if not np.isfinite(y).all() or verify(A, y, b / s) is not None:
+        return np.zeros(0, np.int64)
+    return np.flatnonzero(~np.isfinite(y * s))

@@ -13,9 +13,17 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import BalanceError, InconsistentError
-from .balance import Balance, constant_incidence, reduce_system, resolve_recipes, solve_balance
+from ..errors import BalanceError, FlowgraphError, InconsistentError
+from .balance import (
+    CONSISTENCY_RTOL,
+    Balance,
+    constant_incidence,
+    reduce_system,
+    resolve_recipes,
+    solve_balance,
+)
 from .compiled import Compiled
+from .diagnosis import negative_error, nonfinite_flows_error, screen_flows
 from .elimination import solves
 from .inputs import MATRIX_ARRAYS, VALUE_ARRAYS, Bound, apply
 from .propagate import ATTRIBUTES, COST_ATTRIBUTES, propagate
@@ -68,10 +76,42 @@ class Batch:
         self.prop_cache: dict = {}
 
     # -- quantities ---------------------------------------------------------------------------
-    def quantities(self, V: np.ndarray) -> np.ndarray:
-        """Flow quantities (flows x draws) for input values V (draws x inputs)."""
+    @np.errstate(over="ignore", invalid="ignore")    # overflow is found by name, not warned of
+    def quantities(self, V: np.ndarray, first: int = 0) -> np.ndarray:
+        """Flow quantities (flows x draws) for input values V (draws x inputs), the draws
+        numbered from `first` in messages. A draw whose flows come out non-finite or below
+        zero beyond rounding is refused as a solve would be (NonFiniteError,
+        NegativeFlowError naming the draw and its input values); rounding noise is 0."""
         if self.matrix:
-            return np.column_stack([self._refactorised(v) for v in V])
+            x = np.column_stack([self._refactorised(v) for v in V])
+        else:
+            x = self._reused(V)
+        self._screen(x, V, first)
+        return x
+
+    def _screen(self, x: np.ndarray, V: np.ndarray, first: int) -> None:
+        """Refuse the first draw with a non-finite or negative flow; zero rounding noise (of
+        the draws with a negative entry: positive noise is harmless in samples)."""
+        finite = np.isfinite(x).all(axis=0)
+        if not finite.all():
+            d = int(np.flatnonzero(~finite)[0])
+            raise nonfinite_flows_error(self.c, np.flatnonzero(~np.isfinite(x[:, d])),
+                                        prefix=self.draw_label(first + d, V[d]))
+        st = self.balance.structure
+        for d in np.flatnonzero((x < 0).any(axis=0)):
+            col = x[:, d]                               # a view: noise is zeroed in x
+            neg = screen_flows(self.c, self.red, st, col, CONSISTENCY_RTOL).negative
+            if len(neg):
+                raise negative_error(self.c, self.red, st, col, neg,
+                                     prefix=self.draw_label(first + d, V[d]))
+
+    def draw_label(self, index: int, v: np.ndarray) -> str:
+        """'draw N (input = value, ...): ', the prefix of a message about one draw."""
+        return f"draw {index} ({_values(self.bound, v)}): "
+
+    def _reused(self, V: np.ndarray) -> np.ndarray:
+        """Quantities of draws that change only known quantities: right-hand sides of the
+        one factorised system."""
         red = self.red
         dv = (V[:, self.q_inputs] - self.q_nominal).T if len(self.q_inputs) else \
             np.zeros((0, len(V)))
@@ -84,7 +124,7 @@ class Batch:
             else:
                 for d in range(len(V)):
                     z[self.cols, d] = BlockSolver(self.A).solve(rhs[:, d])
-            if not solves(self.A, z[self.cols], rhs):
+            if np.isfinite(z).all() and not solves(self.A, z[self.cols], rhs):
                 raise BalanceError("the balance solver's answer to a draw does not satisfy "
                                    "the equations (numerically singular system)")
         self._check_surplus(red.R, z, r)
@@ -101,7 +141,7 @@ class Batch:
             A = red.R[self.rows][:, self.cols]
             try:
                 z[self.cols] = BlockSolver(A).solve(red.r[self.rows])
-                if not solves(A, z[self.cols], red.r[self.rows]):
+                if np.isfinite(z).all() and not solves(A, z[self.cols], red.r[self.rows]):
                     raise SingularBlock(self.cols, "numerically singular")
             except SingularBlock:
                 raise BalanceError(f"a draw of the inputs makes the balances singular (shares "
@@ -111,7 +151,7 @@ class Batch:
         return red.flows_of(z)
 
     def _check_surplus(self, R, z, r) -> None:
-        if not len(self.surplus):
+        if not len(self.surplus) or not np.isfinite(z).all():
             return
         Rs = R[self.surplus]
         res = Rs @ z - r[self.surplus]
@@ -132,7 +172,7 @@ class Batch:
         out = {col: np.empty((n, len(self.keep))) for col in self.columns}
         for lo in range(0, n, chunk):
             block = V[lo:lo + chunk]
-            X = self.quantities(block)
+            X = self.quantities(block, first=lo)
             for d in range(len(block)):
                 self.record(out, lo + d, block[d], X[:, d])
                 if progress is not None:
@@ -146,7 +186,7 @@ class Batch:
             out["quantity"][row] = x[k]
         if not self.values_needed:
             return
-        c, values = self.values(v, x) if computed is None else computed
+        c, values = self.values(v, x, row) if computed is None else computed
         names = list(values.names)
         for col in self.columns:
             if col == "quantity":
@@ -161,13 +201,19 @@ class Batch:
             else:
                 out[col][row] = values.flow[k, names.index(col)]
 
-    def values(self, v: np.ndarray, x: np.ndarray):
-        """The draw's compiled arrays (prices, factors, own costs) and its value flow."""
+    def values(self, v: np.ndarray, x: np.ndarray, row: int | None = None):
+        """The draw's compiled arrays (prices, factors, own costs) and its value flow; an
+        error names the draw (number `row`) and its input values."""
         if self.value_idx:
             c = apply(self.c, [self.bound[j] for j in self.value_idx], v[self.value_idx])
         else:
             c = self.c
-        return c, propagate(c, x, cache=self.prop_cache)
+        try:
+            return c, propagate(c, x, cache=self.prop_cache)
+        except FlowgraphError as exc:
+            label = self.draw_label(row, v) if row is not None else ""
+            raise type(exc)(f"{label}{exc}", nodes=exc.nodes, flows=exc.flows,
+                            origin=exc.origin) from None
 
     def result(self, c, x, values, scenario: str | None = None) -> Result:
         """A Result for one draw (for figures)."""

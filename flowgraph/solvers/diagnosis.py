@@ -1,15 +1,30 @@
 """What is wrong with a balance system, in the user's terms: the errors that name the
-under-determined flows, the loop that is singular, the balances that contradict each other;
-the residual table per node and layer; counts of the system for reports and `check`."""
+under-determined flows, the loop that is singular, the balances that contradict each other,
+the flows forced below zero or beyond the float range; the residual table per node and layer;
+counts of the system for reports and `check`."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InconsistentError, SingularError, UnderdeterminedError, name_list
+from ..errors import (
+    InconsistentError,
+    NegativeFlowError,
+    NonFiniteError,
+    SingularError,
+    UnderdeterminedError,
+    name_list,
+)
 from .compiled import Compiled
 from .specs import FREE, KNOWN, PER, SHARE
+
+#: relative tolerance of a balance: a surplus equation's residual beyond it means the data
+#: contradict each other; a flow or residual within it of its balance's scale is rounding
+#: noise (0), a flow below minus it is negative
+CONSISTENCY_RTOL = 1e-9
 
 
 def row_scale(c: Compiled, red, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -101,8 +116,9 @@ def inconsistent_error(c, red, rows, resid, table) -> InconsistentError:
         "residuals", residuals=table, nodes=nodes)
 
 
-def residual_table(c: Compiled, x: np.ndarray) -> pd.DataFrame:
-    """In, out, stock and residual (in - out - stock) per node and layer, with `closed`."""
+def residual_table(c: Compiled, x: np.ndarray, rtol: float = CONSISTENCY_RTOL) -> pd.DataFrame:
+    """In, out, stock and residual (in - out - stock) per node and layer, with `closed`; a
+    residual within rtol of |in| + |out| + |stock| is rounding noise, shown as 0."""
     L = len(c.layers)
     inc_f, inc_l, w = c.incidence
     wx = w * x[inc_f]
@@ -114,10 +130,13 @@ def residual_table(c: Compiled, x: np.ndarray) -> pd.DataFrame:
                + np.bincount(c.tail[inc_f] * L + inc_l, minlength=size)) > 0
     keep = np.flatnonzero(touched | c.closed.ravel())
     node, layer = np.divmod(keep, L)
+    inflow, outflow, stock = inflow[keep], outflow[keep], stock[keep]
+    residual = inflow - outflow - stock
+    residual[np.abs(residual) <= rtol * (np.abs(inflow) + np.abs(outflow) + np.abs(stock))] = 0.0
     return pd.DataFrame({
         "node": c.node_ids[node], "layer": np.array(c.layers, dtype=object)[layer],
-        "closed": c.closed.ravel()[keep], "in": inflow[keep], "out": outflow[keep],
-        "stock": stock[keep], "residual": inflow[keep] - outflow[keep] - stock[keep],
+        "closed": c.closed.ravel()[keep], "in": inflow, "out": outflow,
+        "stock": stock, "residual": residual,
         "unit": np.where(np.array(c.layers, dtype=object)[layer] == "energy", "GJ", "t"),
     })
 
@@ -135,3 +154,153 @@ def describe_structure(c: Compiled, bal) -> dict:
         "undetermined_flows": name_list(c.flow_ids[undetermined(bal)]),
         "peeled": bal.timings.get("peeled", 0),
     }
+
+
+# -- flows no result may hold: below zero beyond rounding, non-finite --------------------------
+
+@dataclass
+class Screened:
+    """Flows (indices) a solved balance holds that no result may: below minus the tolerance
+    of the balance that fixed them, and non-finite without being merely undetermined."""
+
+    negative: np.ndarray
+    nonfinite: np.ndarray
+
+
+NOTHING = Screened(np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+
+def screen_flows(c: Compiled, red, st, x: np.ndarray, rtol: float,
+                 undetermined: np.ndarray | None = None) -> Screened:
+    """Set rounding noise in x to exactly 0 (in place) and return what no result may hold.
+
+    A computed flow within rtol times the scale of the balance that fixed it (the sum of
+    |terms| of its matched row, row_scale) is rounding noise: 0. Below minus that it is
+    negative. Non-finite flows count unless `undetermined` (a flow mask) marks them NaN by
+    design. The scales are computed only when a flow is small enough to be in question: a
+    bound of every row's scale screens the rest in O(flows)."""
+    xa = np.abs(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        per_pair = np.bincount(c.pair, weights=xa, minlength=len(c.pair_W))
+        if not np.isfinite(per_pair).all():         # a flow is not finite: find it
+            bad = ~np.isfinite(x)
+            if undetermined is not None:
+                bad &= ~(undetermined & np.isnan(x))
+            if bad.any():
+                return Screened(NOTHING.negative, np.flatnonzero(bad))
+            xa[np.isnan(x)] = 0.0
+            per_pair = np.bincount(c.pair, weights=xa, minlength=len(c.pair_W))
+        cand = np.flatnonzero(x <= rtol * _scale_bound(c, per_pair))  # negatives, small ones
+    cand = cand[(x[cand] != 0) & (red.G_col[cand] >= 0)]
+    if not len(cand):
+        return NOTHING
+    rows = flow_rows(red, st, cand)
+    tol = np.zeros(len(cand))
+    has = rows >= 0
+    with np.errstate(over="ignore"):
+        scale = row_scale(c, red, xa, rows[has])
+    tol[has] = rtol * np.minimum(scale, np.finfo(float).max)
+    v = x[cand]
+    x[cand[np.abs(v) <= tol]] = 0.0
+    return Screened(cand[v < -tol], NOTHING.nonfinite)
+
+
+def _scale_bound(c: Compiled, per_pair: np.ndarray) -> float:
+    """An upper bound of every row's scale from the sum of |x| per (carrier, unit) pair:
+    3 sum |w x| + the largest |stock change| (a row holds each of its flows at most twice,
+    and its constant part at most once more). Not finite if a flow is not."""
+    wmax = np.abs(c.pair_W).max(axis=1, initial=0.0)
+    return 3.0 * float(per_pair @ wmax) + float(np.abs(c.stock).max(initial=0.0))
+
+
+def flow_rows(red, st, idx: np.ndarray) -> np.ndarray:
+    """The row of the reduced system that fixed each flow of idx: the row matched to the
+    column its quantity follows (peeled singletons are matched to their row); -1 for
+    constant flows and unmatched columns."""
+    col = red.G_col[idx]
+    out = np.full(len(idx), -1, dtype=np.int64)
+    has = col >= 0
+    out[has] = st.col_match[col[has]]
+    return out
+
+
+def _layer_unit(c: Compiled, layer: int) -> str:
+    return "GJ" if c.layers[layer] == "energy" else "t"
+
+
+def equation(c: Compiled, red, row: int) -> str:
+    """A row of the reduced system in words: 'mass balance of node 'p' (file:line)'."""
+    node, layer = red.row_node[row], red.row_layer[row]
+    what = "balance" if red.row_kind[row] == 1 else "inflow"
+    return f"{c.layers[layer]} {what} of node '{c.node_ids[node]}'{c.where_node(node)}"
+
+
+def _storage_note(c: Compiled, red, row: int, x: np.ndarray) -> str:
+    """For a storage node's balance with a stock change: what it stocks against what enters."""
+    node, layer = red.row_node[row], red.row_layer[row]
+    stock = c.stock[node, layer]
+    if red.row_kind[row] != 1 or c.node_kind[node] != "storage" or stock <= 0:
+        return ""
+    inc_f, inc_l, w = c.incidence
+    on = (c.head[inc_f] == node) & (inc_l == layer)
+    inflow = float(np.dot(w[on], np.nan_to_num(x[inc_f[on]], nan=0.0)))
+    unit = _layer_unit(c, layer)
+    return (f" (storage '{c.node_ids[node]}' puts {stock:.6g} {unit} into stock but receives "
+            f"only {inflow:.6g} {unit}: a stock cannot be filled with more than flows in)")
+
+
+def negative_lines(c: Compiled, red, st, x: np.ndarray, idx: np.ndarray) -> list[str]:
+    """One phrase per negative flow: its value and unit and the balance that forced it."""
+    rows = flow_rows(red, st, idx)
+    lines = []
+    for f, row in zip(idx, rows):
+        line = f"'{c.flow_ids[f]}'{c.where_flow(f)} = {x[f]:.6g} {c.unit[f]}"
+        if row >= 0:
+            line += f", forced by the {equation(c, red, row)}" + _storage_note(c, red, row, x)
+        lines.append(line)
+    return lines
+
+
+def negative_error(c: Compiled, red, st, x: np.ndarray, idx: np.ndarray,
+                   prefix: str = "") -> NegativeFlowError:
+    """The flows the balances force below zero, each with the balance that forced it."""
+    lines = negative_lines(c, red, st, x, idx[:8])
+    more = f"; and {len(idx) - 8} more" if len(idx) > 8 else ""
+    rows = flow_rows(red, st, idx)
+    nodes = list(dict.fromkeys(c.node_ids[red.row_node[rows[rows >= 0]]]))
+    return NegativeFlowError(
+        f"{prefix}negative flow{'s' if len(idx) > 1 else ''}: " + "; ".join(lines) + more
+        + ". Flows cannot be negative: the quantities, shares, recipes and stock changes fixed "
+        "at these balances leave less than nothing for them. Check those values (a known "
+        "output too large, a share or recipe ratio too high, a stock change beyond the "
+        "inflow) or leave one of them unknown; measured data that do not close can be "
+        "reconciled (flowgraph reconcile)",
+        flows=list(c.flow_ids[idx]), nodes=nodes,
+        values=dict(zip(c.flow_ids[idx], x[idx].tolist())), origin=c.origin_of_flow(idx[0]))
+
+
+def nonfinite_flows_error(c: Compiled, idx: np.ndarray, prefix: str = "") -> NonFiniteError:
+    """Flows whose quantity overflows the float range (or is undefined)."""
+    nodes = np.unique(np.concatenate([c.tail[idx], c.head[idx]]))
+    return NonFiniteError(
+        f"{prefix}non-finite result: the balances give {c.flow_names(idx)} an infinite or "
+        f"undefined quantity (it would overflow the largest number, about 1.8e308). Check the "
+        f"known quantities, recipe ratios and stock changes that feed them: recipes multiply "
+        f"along a chain, and shares near 1 in loops multiply what enters",
+        flows=list(c.flow_ids[idx]), nodes=list(c.node_ids[nodes]),
+        origin=c.origin_of_flow(idx[0]))
+
+
+def overflow_error(c: Compiled, red, cols: np.ndarray) -> NonFiniteError:
+    """The unknowns of the balance system whose solution overflows: the flows on them."""
+    cols = np.unique(cols)
+    in_cols = np.zeros(red.R.shape[1], dtype=bool)
+    in_cols[cols] = True
+    flows = np.flatnonzero((red.G_col >= 0) & in_cols[np.maximum(red.G_col, 0)])
+    if len(flows):
+        return nonfinite_flows_error(c, flows)
+    nodes = np.unique(red.t_node[cols[cols < red.n_t]])
+    return NonFiniteError(
+        f"non-finite result: the inflow of node(s) {c.node_names(nodes)} would overflow the "
+        f"largest number (about 1.8e308); check the magnitudes of the known quantities that "
+        f"feed them, and shares near 1 in loops", nodes=list(c.node_ids[nodes]))

@@ -20,8 +20,9 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 
-from ..errors import AllocationError, SingularError
+from ..errors import AllocationError, NonFiniteError, SingularError
 from ..model.schema import COST_CATEGORIES
+from .balance import CONSISTENCY_RTOL
 from .compiled import ALLOC_CODES, LAYER_KEY, Compiled
 from .sparse import BlockSolver, SingularBlock, fingerprint, verify
 
@@ -133,12 +134,15 @@ def _stock_weight(c: Compiled) -> np.ndarray:
     return out
 
 
+@np.errstate(over="ignore", invalid="ignore")   # overflow is found by name, not warned of
 def propagate(c: Compiled, x: np.ndarray, origins: Origins | None = None, *,
-              cache: dict | None = None) -> Propagation:
+              cache: dict | None = None, rtol: float = CONSISTENCY_RTOL) -> Propagation:
     """Solve (I - K) A = B for all attributes at once and read off the flow values.
 
     Column by column where arrays are flows x attributes, so that memory stays at one such
-    array (the result) plus one column of temporaries."""
+    array (the result) plus one column of temporaries. A node no value is allocated to (a
+    source) holds exactly its own amounts; what a node retains within rtol of its throughput
+    is rounding noise, set to 0; a non-finite value raises NonFiniteError by name."""
     origins = origins if origins is not None else default_origins(c, x)
     names = tuple(origins.names)
     k = len(names)
@@ -154,6 +158,8 @@ def propagate(c: Compiled, x: np.ndarray, origins: Origins | None = None, *,
         B[:, j] += np.bincount(c.head[r], weights=v, minlength=n)
         if has_negative[j]:
             B[:, j] += np.bincount(c.head, weights=neg_key * negative[c.tail, j], minlength=n)
+    if not np.isfinite(B.sum()) and not np.isfinite(B).all():
+        raise _nonfinite_origins(c, names, inj, B)
     on = np.flatnonzero(key)
     diag = np.arange(n, dtype=c.head.dtype)
     A_mat = sp.csr_matrix((np.concatenate([np.ones(n), -key[on]]),
@@ -164,7 +170,11 @@ def propagate(c: Compiled, x: np.ndarray, origins: Origins | None = None, *,
     A = np.zeros((n, k))
     live = np.flatnonzero(np.abs(B).sum(axis=0) > 0)
     if len(live):
-        A[:, live] = _solve_checked(A_mat, B[:, live], cache, c)
+        A[:, live] = _solve_checked(A_mat, B[:, live], cache, c, rtol)
+    # a row of I - K that is the identity's (nothing allocated in) solves exactly to B
+    alone = np.flatnonzero(np.diff(A_mat.indptr) == 1)
+    alone = alone[A_mat.data[A_mat.indptr[alone]] == 1.0]
+    A[alone] = B[alone]
     del A_mat, B
     flow = np.empty((c.n_flows, k), order="F")
     node_in = A + negative
@@ -179,28 +189,70 @@ def propagate(c: Compiled, x: np.ndarray, origins: Origins | None = None, *,
         col[r] += v
         node_in[:, j] += np.bincount(c.tail[r], weights=v, minlength=n)
         node_out[:, j] = np.bincount(c.tail, weights=col, minlength=n)
-    retained = node_in - node_out
+    # every flow's value is in its tail's node_out: a non-finite one makes the sum so
+    if not np.isfinite(node_in.sum() + node_out.sum()) and not (
+            np.isfinite(node_in).all() and np.isfinite(node_out).all()):
+        raise _nonfinite_nodes(c, names, node_in + node_out, flow)
+    retained = node_in - node_out           # what stays: in - out, noise where they are equal
+    tol = np.abs(node_in)
+    np.maximum(tol, np.abs(node_out), out=tol)
+    tol *= rtol
+    retained[np.abs(retained) <= tol] = 0.0
     _check_stuck(c, retained, total)
     return Propagation(names, flow, node_in, node_out, retained, key)
 
 
-def _solve_basis(solver, B: np.ndarray) -> np.ndarray:
+def _nonfinite_origins(c: Compiled, names, inj: sp.csc_matrix, B: np.ndarray) -> NonFiniteError:
+    """Purchases (quantity x price or factor) and own amounts beyond the float range."""
+    bad_cols = np.flatnonzero(~np.isfinite(B).all(axis=0))
+    flows = np.unique(np.concatenate([_column(inj, j)[0][~np.isfinite(_column(inj, j)[1])]
+                                      for j in bad_cols]))
+    what = ", ".join(names[j] for j in bad_cols)
+    if len(flows):
+        return NonFiniteError(
+            f"non-finite result: the {what} of {c.flow_names(flows)} is infinite (quantity "
+            f"times price or factor overflows the largest number, about 1.8e308); check the "
+            f"quantities and the prices or factors of these purchases",
+            flows=list(c.flow_ids[flows]), origin=c.origin_of_flow(flows[0]))
+    nodes = np.flatnonzero(~np.isfinite(B).all(axis=1))
+    return NonFiniteError(
+        f"non-finite result: the {what} added at node(s) {c.node_names(nodes)} is infinite "
+        f"(it overflows the largest number, about 1.8e308); check their own amounts",
+        nodes=list(c.node_ids[nodes]), origin=c.origin_of_node(nodes[0]))
+
+
+def _nonfinite_nodes(c: Compiled, names, A: np.ndarray, flow=None) -> NonFiniteError:
+    """Value that overflows on its way through the network (a loop multiplying it)."""
+    bad = ~np.isfinite(A)
+    nodes = np.flatnonzero(bad.any(axis=1))
+    what = ", ".join(names[j] for j in np.flatnonzero(bad.any(axis=0)))
+    flows = np.flatnonzero(~np.isfinite(flow).all(axis=1)) if flow is not None else []
+    on = f" and flow(s) {c.flow_names(flows)}" if len(flows) else ""
+    return NonFiniteError(
+        f"non-finite result: the {what} at node(s) {c.node_names(nodes)}{on} overflows the "
+        f"largest number (about 1.8e308); check the magnitudes of quantities and prices, and "
+        f"loops passing on nearly everything they receive, which multiply value",
+        nodes=list(c.node_ids[nodes]), flows=list(c.flow_ids[flows]))
+
+
+def _solve_basis(solver, B: np.ndarray):
     """Solve for a basis of B's columns only: attributes injected by the same purchases
     (tce and energy cost of one carrier, say) are linearly dependent, and one solve serves
     them all. Pivoted QR of the column-scaled B; dependence is exploited only where exact
-    to rounding (relative 1e-12), so nothing is approximated."""
+    to rounding (relative 1e-12), so nothing is approximated. Returns the solution and, for
+    columns rebuilt from the basis, the size of the terms each entry is summed from (None if
+    none was rebuilt): an entry far below its terms is their cancellation, a zero."""
     scale = np.abs(B).max(axis=0)
     if B.shape[1] == 1:
-        return solver.solve(B[:, 0])[:, None]
+        return solver.solve(B[:, 0])[:, None], None
     Q, R, piv = scipy.linalg.qr(B / scale, mode="economic", pivoting=True)
     d = np.abs(np.diag(R))
     rank = int((d > 1e-12 * d[0]).sum())
     if rank == B.shape[1]:
-        return solver.solve(B)
+        return solver.solve(B), None
     Y = solver.solve(Q[:, :rank]).reshape(B.shape[0], rank)
-    out = np.empty_like(B)
-    out[:, piv] = (Y @ R[:rank]) * scale[piv]
-    return out
+    R = R[:rank][:, np.argsort(piv)]                  # B / scale = Q R: columns in B's order
+    return (Y @ R) * scale, (np.abs(Y) @ np.abs(R)) * scale
 
 
 def _column(m: sp.csc_matrix, j: int):
@@ -209,19 +261,22 @@ def _column(m: sp.csc_matrix, j: int):
     return m.indices[lo:hi], m.data[lo:hi]
 
 
-def _solve_checked(A_mat, B, cache, c) -> np.ndarray:
+def _solve_checked(A_mat, B, cache, c, rtol: float) -> np.ndarray:
     """Solve (I - K) A = B with a cached factorisation when the matrix is the same, verify,
-    and refactorise (fresh, then with pivoting everywhere) if the residual is too large."""
+    and refactorise (fresh, then with pivoting everywhere) if the residual is too large.
+    Entries of columns rebuilt from a basis within rtol of their terms are set to 0."""
     key = ("value", fingerprint(A_mat)) if cache is not None else None
     attempts = ([cache[key]] if cache is not None and key in cache else []) + ["fast", "robust"]
     for attempt in attempts:
         try:
             solver = BlockSolver(A_mat, robust=attempt == "robust") \
                 if attempt in ("fast", "robust") else attempt
-            X = _solve_basis(solver, B)
+            X, terms = _solve_basis(solver, B)
         except SingularBlock as exc:
             raise _stuck(c, exc.columns) from None
         if all(verify(A_mat, X[:, j], B[:, j]) is None for j in range(B.shape[1])):
+            if terms is not None:
+                X[np.abs(X) <= rtol * terms] = 0.0
             if cache is not None:
                 for k in [k for k in cache if isinstance(k, tuple) and k and k[0] == "value"]:
                     del cache[k]

@@ -115,12 +115,30 @@ def reconcile_network(net, *, alpha: float = 0.05, method: str = "auto", max_ite
                            float(z[worst])))
         dropped.append(c.flow_ids[flow])
     t2 = time.perf_counter()
+    _refuse_negative(c, fit)
     values, note = propagate_reconciled(c, fit, cache)
     t3 = time.perf_counter()
     bal = Balance(fit.x, np.zeros(0), None, None, None, np.zeros(0), np.zeros(0, np.int64))
     timings = {"compile": t1 - t0, "reconcile": t2 - t1, "propagate": t3 - t2}
     return Reconciliation(c, bal, values, k, fit, alpha, scenario=scenario, timings=timings,
                           eliminated=eliminated, note=note)
+
+
+def _refuse_negative(c, fit, rtol: float = 1e-9) -> None:
+    """Reconciled flows below zero are no result: the measurements, weighted by their
+    sigmas, do not support a non-negative value. Rounding noise is set to exactly 0."""
+    x = fit.x
+    finite = np.isfinite(x)
+    tol = rtol * np.max(np.abs(x[finite]), initial=0.0)
+    small = finite & (x < 0) & (x >= -tol)
+    x[small] = 0.0
+    bad = np.flatnonzero(finite & (x < -tol))
+    if len(bad):
+        shown = ", ".join(f"{c.flow_names([i])} = {x[i]:.6g} {c.unit[i]}" for i in bad[:8])
+        raise ReconciliationError(
+            f"reconciled quantities below zero: {shown}. The measured values, weighted by "
+            f"their sigmas, leave less than nothing for these flows: check the measurements "
+            f"near them (a gross error?) or their sigmas", flows=list(c.flow_ids[bad]))
 
 
 def fit_constraints(k: Constraints, *, method: str = "auto", max_iter: int = 50,

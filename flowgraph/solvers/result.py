@@ -58,6 +58,13 @@ class Result:
                          cache=self._cache)
 
     @property
+    def undetermined(self) -> pd.Index:
+        """Ids of the flows the balances leave undetermined (NaN quantities; only a solve
+        with strict=False returns them)."""
+        mask = self.balance.undetermined
+        return self.compiled.flow_ids[mask] if mask is not None else self.compiled.flow_ids[:0]
+
+    @property
     def quantities(self) -> np.ndarray:
         """Flow quantities in flow units, in flow order (an array, for fast access)."""
         return self.balance.x

@@ -93,17 +93,18 @@ class _Model:
         figs = np.full((n, len(self.figures)), np.nan)
         for lo in range(0, n, chunk):
             block = V[lo:lo + chunk]
-            X = self.base.quantities(block)
+            X = self.base.quantities(block, first=lo)
             VS = {name: _shifted(b, block[:, keep], shift)
                   for name, (b, keep, shift) in self.scenarios.items()}
-            XS = {name: self.scenarios[name][0].quantities(v) for name, v in VS.items()}
+            XS = {name: self.scenarios[name][0].quantities(v, first=lo)
+                  for name, v in VS.items()}
             for d in range(len(block)):
                 row = lo + d
-                computed = self.base.values(block[d], X[:, d])
+                computed = self.base.values(block[d], X[:, d], row)
                 self.base.record(out, row, block[d], X[:, d], computed)
                 results = {"base": self.base.result(computed[0], X[:, d], computed[1], "base")}
                 for name, (b, _, _) in self.scenarios.items():
-                    cs, vs = b.values(VS[name][d], XS[name][:, d])
+                    cs, vs = b.values(VS[name][d], XS[name][:, d], row)
                     results[name] = b.result(cs, XS[name][:, d], vs, name)
                 figs[row] = _figure_values(self.model, results)
                 if progress is not None:

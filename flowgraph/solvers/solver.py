@@ -59,7 +59,9 @@ class Solver:
         """Compile, balance and propagate `network` (default: the solver's); a Result.
 
         A scenario object is applied to the solver's network. Raises a FlowgraphError
-        subclass naming what is wrong; strict=False leaves undetermined flows NaN."""
+        subclass naming what is wrong (a negative or non-finite flow or value included);
+        strict=False leaves undetermined flows NaN (Result.undetermined names them). Rounding
+        noise, within rtol of the scale of its balance or node, is exactly 0."""
         if isinstance(network, Scenario):
             scenario = scenario or network.name
             network = network.apply_to(self._target(None))
@@ -68,10 +70,11 @@ class Solver:
         t0 = time.perf_counter()
         compiled = compile_network(net)
         t1 = time.perf_counter()
-        bal = solve_balance(compiled, cache=self._cache, strict=strict,
-                            rtol=self.rtol if rtol is None else rtol)
+        rtol = self.rtol if rtol is None else rtol
+        bal = solve_balance(compiled, cache=self._cache, strict=strict, rtol=rtol)
         t2 = time.perf_counter()
-        values = propagate(compiled, np.nan_to_num(bal.x, nan=0.0), cache=self._cache)
+        values = propagate(compiled, np.nan_to_num(bal.x, nan=0.0), cache=self._cache,
+                           rtol=rtol)
         t3 = time.perf_counter()
         timings = {"compile": t1 - t0, **{f"balance_{k}": v for k, v in bal.timings.items()},
                    "balance": t2 - t1, "propagate": t3 - t2}
@@ -79,8 +82,10 @@ class Solver:
                       cache=self._cache)
 
     def check(self, network=None, *, rtol: float | None = None) -> CheckReport:
-        """Diagnose the balance system without raising: a CheckReport."""
-        return check_network(self._target(network), rtol=self.rtol if rtol is None else rtol)
+        """Diagnose the network without raising: a CheckReport whose `ok` says whether
+        solve() returns a result (with this solver's strictness and tolerance)."""
+        return check_network(self._target(network), rtol=self.rtol if rtol is None else rtol,
+                             strict=self.strict)
 
     def reconcile(self, network=None, **options):
         """Reconcile measured values with the balances (solvers.reconciliation); a

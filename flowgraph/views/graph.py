@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FlowgraphError
+from ..numbers import fmt_all
 from . import layout as lay
 from .extract import ViewData, measure, view_data
 from .legend import filter_html, legend_html
-from .numbers import fmt_all
 from .palette import (
     CARRIER_COLOURS,
     KIND_COLOURS,

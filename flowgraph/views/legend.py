@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from .numbers import fmt
+from ..numbers import fmt
 from .palette import KIND_SHAPES, LOSS_COLOUR
 
 SHAPE_GLYPHS = {"dot": "●", "diamond": "◆", "square": "■", "triangle": "▲",

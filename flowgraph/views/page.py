@@ -17,7 +17,11 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from ..numbers import fmt, shown_table
 from ..version import __version__
+
+#: a headline figure further than this (relative) from its published value is flagged
+DEVIATION_FLAG = 0.05
 
 
 @dataclass
@@ -46,30 +50,13 @@ def table_section(title: str, frame: pd.DataFrame, note: str = "", index: bool =
 
 
 def table_html(frame: pd.DataFrame, index: bool = True, digits: int = 6) -> str:
-    def fmt(v):
-        if isinstance(v, (float, np.floating)):
-            return "" if not np.isfinite(v) else format_number(v, digits)
-        return v
-
-    shown = frame.copy()
-    for col in shown.columns:
-        if shown[col].dtype.kind == "f":
-            shown[col] = shown[col].map(fmt)
+    """The table as HTML, float columns in the one number format (rounding noise as 0, NaN
+    empty as in the CSV)."""
+    shown = shown_table(frame, digits, nan="")
     if index and shown.index.nlevels == 1 and shown.index.name and shown.columns.nlevels == 1:
         # the index name goes in the header's corner instead of a row of its own
         shown.columns.name, shown.index.name = shown.index.name, None
     return shown.to_html(classes="fg", index=index, border=0, na_rep="", escape=True)
-
-
-def format_number(v, digits: int = 6) -> str:
-    """`digits` significant figures with thousands separators; whole numbers from a million
-    up to 1e15 (no exponent for money), scientific notation beyond."""
-    v = float(v)
-    if abs(v) >= 1e15:
-        return f"{v:.4e}"
-    if abs(v) >= 10 ** digits:
-        return f"{v:,.0f}"
-    return f"{v:,.{digits}g}"
 
 
 def figure_section(title: str, fig, note: str = "", height: int | None = None) -> Section:
@@ -83,19 +70,30 @@ def figure_section(title: str, fig, note: str = "", height: int | None = None) -
 
 
 def figures_section(title: str, figures: list[dict], note: str = "") -> Section:
-    """Headline figures as cards: dicts with name, value, unit, and optionally published."""
-    cards = []
-    for f in figures:
-        value = f.get("value")
-        shown = format_number(value) if isinstance(value, (int, float, np.floating)) \
-            else html.escape(str(value))
-        pub = f.get("published")
-        pub_html = f'<div class="published">published {format_number(pub)}</div>' \
-            if isinstance(pub, (int, float)) else ""
-        cards.append(f'<div class="figure"><div class="name">{html.escape(str(f["name"]))}</div>'
-                     f'<div class="value">{shown} <small>{html.escape(str(f.get("unit") or ""))}</small></div>'
-                     f"{pub_html}</div>")
-    return Section(title, f'<div class="figures">{"".join(cards)}</div>', note)
+    """Headline figures as cards: dicts with name, value, unit, and optionally published. A
+    card further than DEVIATION_FLAG from its published value is marked (class 'off', a
+    warning sign and the deviation)."""
+    return Section(title, f'<div class="figures">{"".join(map(_card, figures))}</div>', note)
+
+
+def _card(f: dict) -> str:
+    """One figure's card: value, published value and the deviation, marked when over."""
+    value, pub = f.get("value"), f.get("published")
+    number = isinstance(value, (int, float, np.floating))
+    shown = fmt(value) if number else html.escape(str(value))
+    extra, off = "", False
+    if isinstance(pub, (int, float)) and not isinstance(pub, bool):
+        extra = f'<div class="published">published {fmt(pub)}</div>'
+        if number and pub != 0 and np.isfinite(value):
+            dev = (float(value) - pub) / abs(pub)
+            off = abs(dev) > DEVIATION_FLAG
+            mark = f"⚠ {100 * dev:+.1f} % from published (over {100 * DEVIATION_FLAG:g} %)" \
+                if off else f"{100 * dev:+.1f} % from published"
+            extra += f'<div class="deviation">{mark}</div>'
+    return (f'<div class="figure{" off" if off else ""}">'
+            f'<div class="name">{html.escape(str(f["name"]))}</div>'
+            f'<div class="value">{shown} <small>{html.escape(str(f.get("unit") or ""))}</small>'
+            f"</div>{extra}</div>")
 
 
 def text_section(title: str, text: str, note: str = "") -> Section:

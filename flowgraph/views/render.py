@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from ..model.report import Cards, Chart, FlowGraph, Page, Report, Sankey, Table, Text, jsonable
+from ..numbers import denoised
 from .page import (
     Section,
     figure_section,
@@ -60,25 +61,27 @@ def report_html(report: Report) -> str:
 
 
 def report_json(report: Report) -> dict:
-    """The report as JSON-ready data: figures, summary, tables (records) with units."""
+    """The report as JSON-ready data: figures, summary, tables (records, rounding noise as 0)
+    with units."""
     return jsonable({
         "name": report.name, "title": report.title, "summary": report.summary,
         "figures": report.figures,
         "tables": {name: {"units": report.units.get(name, {}),
-                          "rows": frame.reset_index().to_dict("records")}
+                          "rows": denoised(frame).reset_index().to_dict("records")}
                    for name, frame in report.tables.items()},
     })
 
 
 def write_report(report: Report, out_dir) -> list[Path]:
-    """Write tables as CSV, figures as summary.json, the blocks as report.html, and the
-    extra files (Pages rendered to HTML); returns the paths written."""
+    """Write tables as CSV (rounding noise as 0, NaN empty, other floats exactly), figures
+    as summary.json, the blocks as report.html, and the extra files (Pages rendered to
+    HTML); returns the paths written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, table in report.tables.items():
         path = out / f"{name}.csv"
-        table.to_csv(path)
+        denoised(table).to_csv(path)
         written.append(path)
     path = out / "summary.json"
     path.write_text(json.dumps(jsonable(report.figures), indent=2, ensure_ascii=False),

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FlowgraphError
+from ..numbers import fmt
 from .extract import measure, view_data
-from .numbers import fmt
 from .palette import CARRIER_COLOURS, KIND_COLOURS, LOSS_COLOUR, NEUTRAL, group_colours, rgba
 
 #: above this many nodes, group_by='auto' aggregates (by firm, else by stage)

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order
 
 from ...errors import CaseFileError, name_list
+from ...io.paths import inside
 from ...io.toml import header_lines, read_toml
 from ...model.schema import NEGATIVE_ROLES
 
@@ -226,7 +227,7 @@ def checklist_path(name_or_path, folder=None) -> Path:
     relative to `folder` (the case folder) when not absolute."""
     p = Path(str(name_or_path))
     if p.suffix == ".toml":
-        return p if p.is_absolute() or folder is None else Path(folder) / p
+        return p if folder is None else inside(folder, p)
     shipped = resources.files("flowgraph") / "data" / f"energy_checklist_{name_or_path}.toml"
     if not shipped.is_file():
         raise CaseFileError(f"no shipped checklist '{name_or_path}' (give a .toml file path)")

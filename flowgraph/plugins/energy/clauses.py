@@ -29,7 +29,9 @@ def report(ev, embedded: bool = False) -> Report:
 def summary(ev) -> str:
     """One line: energy per unit and in total, the grade and gap, the checklist counts."""
     a, figs = ev.account, ev.figures()
-    text = (f"{_evaluated(ev)}: {a.per_unit:,.2f} {a.unit_label}, "
+    per_unit = f"{a.per_unit:,.2f} {a.unit_label}, " if a.product is not None else \
+        "no product flow named ([energy] product), so no energy per unit; "
+    text = (f"{_evaluated(ev)}: {per_unit}"
             f"{a.total_tce:,.6g} tce/{a.period} within {' + '.join(a.boundary)}")
     if ev.grade is not None:
         g = ev.grade
@@ -40,6 +42,13 @@ def summary(ev) -> str:
         text += (f"; checklist {figs['checklist_met']} met, {figs['checklist_not_met']} not "
                  f"met, {figs['checklist_not_applicable']} not applicable")
     return text
+
+
+def _result_line(a, g) -> str:
+    if a.product is None:
+        return (f"{a.total_tce:,.6g} tce/{a.period}; no product flow is named ([energy] "
+                f"product), so there is no energy per unit of product")
+    return f"{a.per_unit:,.2f} {a.unit_label}" + (f": {g.label}" if g else "")
 
 
 def _evaluated(ev) -> str:
@@ -57,17 +66,18 @@ def statement(ev) -> list[Block]:
     s, a = ev.settings, ev.account
     g = ev.grade
     rows = [("case", ev.case.name), ("scenario", ev.scenario or "base"),
-            ("product", f"{s.grade_product} ({s.variant}), flow '{a.product}'"),
+            ("product", f"{s.grade_product} ({s.variant}), flow '{a.product}'"
+             if a.product is not None else "none named ([energy] product)"),
             ("route", s.route),
-            ("output", f"{a.product_quantity:,.6g} {a.product_unit} per {a.period}"),
+            ("output", f"{a.product_quantity:,.6g} {a.product_unit} per {a.period}"
+             if a.product is not None else "not applicable"),
             ("boundary", " + ".join(a.boundary) + " systems"),
             ("electricity", a.conventions["electricity"]),
             ("working media", a.conventions["working_media"]),
             ("exports", a.conventions["exports"]),
             ("not counted (no coefficient)", ", ".join(a.missing) or "none"),
             ("indicator", "comprehensive energy consumption per unit of product, GB/T 2589-2020"),
-            ("result", f"{a.per_unit:,.2f} {a.unit_label}: {g.label}" if g else
-             f"{a.per_unit:,.2f} {a.unit_label}")]
+            ("result", _result_line(a, g))]
     table = pd.DataFrame(rows, columns=["item", "value"]).set_index("item")
     out = [Table(_title("a) evaluation statement"), table,
                  note="Clause 9.2 a. What was evaluated and under which conventions.")]

@@ -37,7 +37,7 @@ class Evaluation:
         account = comprehensive_energy(result, **settings.energy_options())
         checklist, meta = None, {}
         if settings.checklist:
-            meta, rules = load_rules(settings.checklist, folder=case.path)
+            meta, rules = load_rules(settings.checklist, folder=case.folder("energy", "checklist"))
             checklist = evaluate_checklist(result, rules, route=settings.route,
                                            operations=settings.operations,
                                            carriers=settings.carriers)
@@ -195,7 +195,7 @@ def grade_of(account: EnergyAccount, settings: Settings, case) -> Grade | None:
     extra = None
     if settings.grade_table:
         path = settings.grade_table
-        extra = (case.path / path) if case.path is not None else path
+        extra = case.folder("energy", "grade_table").resolve(path)
     table = grade_table(extra) if extra is not None else None
     return grade(account.per_unit, product=settings.grade_product, route=settings.route,
                  variant=settings.variant, output=account.product_quantity, table=table)

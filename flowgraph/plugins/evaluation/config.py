@@ -105,15 +105,14 @@ def configure(case, options: Mapping, require_system: bool = True) -> Evaluation
     """The evaluation settings from the resolved options (OPTIONS); None without an index
     system when `require_system` is false."""
     origin = _origin(case)
-    folder = Path(case.path) if case.path else Path(".")
     spec = options["index_system"]
     if spec is None:
         if not require_system:
             return None
         raise EvaluationError(f"case '{case.name}' names no index system: give index_system in "
                               f"its [{SECTION}] section (or --index-system)", origin=origin)
-    system = load_index_system(spec, folder, origin=origin)
-    grades = grade_table(options["grades"], folder)
+    system = load_index_system(spec, case.folder(SECTION, "index_system"), origin=origin)
+    grades = grade_table(options["grades"], case.folder(SECTION, "grades"))
     sets = options["weights"] or [system.weight_set(None).name]
     for s in sets:
         system.weight_set(s)

@@ -3,7 +3,8 @@
 An index system's formula (e.g. 'raw_material_cost / net_profit') may use numbers, names,
 + - * / ** and parentheses. Function calls, strings, attributes, subscripts and the like are
 refused when the system is loaded, so a formula can only combine the aggregates it names.
-Parsing and evaluation go through flowgraph.expr.Expression (never eval).
+Parsing and evaluation go through flowgraph.expr (never eval), with its limits: an overflow,
+a division by zero or a formula nested too deeply is an ExpressionError naming the formula.
 
     >>> f = Formula("raw_material_cost / net_profit")
     >>> sorted(f.names), f.evaluate({"raw_material_cost": 6.0, "net_profit": 2.0})
@@ -16,7 +17,7 @@ import ast
 import math
 
 from ...errors import ExpressionError
-from ...expr import Expression
+from ...expr import Expression, parse, shown
 from .exceptions import EvaluationError
 
 _OPERATORS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.USub, ast.UAdd)
@@ -31,12 +32,7 @@ class Formula:
             raise ExpressionError(f"{what} must be a string, not {text!r}", origin=origin)
         self.text = text
         self.origin = origin
-        try:
-            tree = ast.parse(text.strip(), mode="eval")
-        except SyntaxError:
-            Expression(text, origin=origin)         # raises the language's syntax message
-            raise
-        for node in ast.walk(tree):
+        for node in ast.walk(parse(text, origin, what)):
             bad = None
             if not isinstance(node, _NODES):
                 bad = _describe(node)
@@ -45,9 +41,9 @@ class Formula:
                 bad = f"the constant {node.value!r}"
             if bad:
                 raise ExpressionError(
-                    f"{what} '{text}': {bad} is not allowed; a formula is arithmetic (+ - * / **, "
+                    f"{what} {shown(text)}: {bad} is not allowed; a formula is arithmetic (+ - * / **, "
                     f"parentheses, numbers) over aggregate names", origin=origin)
-        self._expr = Expression(text, origin=origin)
+        self._expr = Expression(text, origin=origin, what=what)
         self.names = frozenset(self._expr.names)
 
     def __repr__(self) -> str:
@@ -57,11 +53,12 @@ class Formula:
         """ExpressionError naming the unknown names and the known ones."""
         unknown = sorted(self.names - set(known))
         if unknown:
-            raise ExpressionError(f"{what} '{self.text}' uses unknown name(s) {', '.join(unknown)}; "
+            raise ExpressionError(f"{what} {shown(self.text)} uses unknown name(s) {', '.join(unknown)}; "
                                   f"known aggregates: {', '.join(sorted(known))}", origin=self.origin)
 
     def evaluate(self, values) -> float:
-        """The value with names bound to `values` (division by zero gives NaN)."""
+        """The value with names bound to `values`; NaN (unknown) values give NaN, a division
+        by zero or an overflow is an ExpressionError."""
         self.check_names(values)
         v = self._expr.evaluate({k: values[k] for k in self.names}, {})
         return float(v)
@@ -87,12 +84,12 @@ def number(value, what: str, origin: str | None = None) -> float:
     if isinstance(value, str):
         try:
             f = Formula(value, origin=origin, what=what)
+            if f.names:
+                raise EvaluationError(f"{what}: '{value}' must be a number or arithmetic over "
+                                      f"numbers such as '1/3'", origin=origin)
+            v = f.evaluate({})
         except ExpressionError as exc:
             raise EvaluationError(str(exc), origin=origin) from None
-        if f.names:
-            raise EvaluationError(f"{what}: '{value}' must be a number or arithmetic over "
-                                  f"numbers such as '1/3'", origin=origin)
-        v = f.evaluate({})
         if not math.isfinite(v):
             raise EvaluationError(f"{what}: '{value}' is not a finite number", origin=origin)
         return v

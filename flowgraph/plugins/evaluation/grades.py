@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
+from ...io.paths import inside
 from ...io.toml import read_toml, shipped_toml
 from .exceptions import EvaluationError
 from .formula import number
@@ -76,7 +76,7 @@ def grade_table(spec, folder=None) -> GradeTable:
         raise EvaluationError(f"grades must be a table name or a file, not {spec!r}")
     if spec in _shipped():
         return _parse(spec, _shipped()[spec], f"data/evaluation_grades.toml [{spec}]")
-    path = Path(folder or ".") / spec
+    path = inside(folder, spec)
     if path.is_file():
         data, _ = read_toml(path, EvaluationError)
         if "level" not in data and len(data) == 1:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ...errors import ExpressionError, UnitError
+from ...io.paths import inside
 from ...io.toml import header_lines, read_toml
 from ...model import units
 from .exceptions import EvaluationError
@@ -37,7 +38,7 @@ def load_index_system(spec, folder=None, origin: str | None = None) -> IndexSyst
     if not isinstance(spec, (str, Path)):
         raise EvaluationError(f"index_system must be a file name or a table, not {spec!r}",
                               origin=origin)
-    path = Path(folder or ".") / spec
+    path = inside(folder, spec)
     if not path.is_file():
         raise EvaluationError(f"index system file {path} does not exist", origin=origin)
     data, text = read_toml(path, EvaluationError)

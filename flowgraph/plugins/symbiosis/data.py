@@ -5,6 +5,7 @@ no coefficient lives in code. Errors name the file and line."""
 from __future__ import annotations
 
 import copy
+import difflib
 from dataclasses import dataclass
 from importlib import resources
 
@@ -31,27 +32,69 @@ def _data_path(name: str):
     return resources.files("flowgraph") / "data" / name
 
 
-def merge(base: dict, override: dict | None) -> dict:
-    """`base` with `override` laid over it, tables merged key by key (copies, not views)."""
+def merge(base: dict, override: dict | None, where: str = "", origin: str | None = None) -> dict:
+    """`base` with `override` laid over it, tables merged key by key (copies, not views).
+    Every value given must have the shape of the one it replaces (a table, a number, a
+    text): a misspelt key, a text for a number, or a number that is NaN or infinite is a
+    CaseFileError naming the key. A new entry of a table of named entries (a fuel, a
+    technology) is checked against the keys its siblings have."""
     out = copy.deepcopy(base)
     for key, value in (override or {}).items():
+        name = f"{where}.{key}" if where else str(key)
+        _conform(base, key, value, name, origin)
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
+            out[key] = merge(out[key], value, name, origin)
         else:
             out[key] = copy.deepcopy(value)
     return out
 
 
-def parameters(override: dict | None = None) -> dict:
+def _conform(base: dict, key, value, name: str, origin) -> None:
+    like = base.get(key)
+    if like is None:
+        entries = [v for v in base.values() if isinstance(v, dict)]
+        if entries and len(entries) == len(base) and isinstance(value, dict):
+            known = set().union(*entries)      # a new named entry: its siblings' keys
+            like = {k: next(e[k] for e in entries if k in e) for k in known}
+            bad = sorted(set(value) - known)
+            if bad:
+                raise CaseFileError(f"{name}: unknown key(s) {', '.join(map(repr, bad))}"
+                                    f"{_close(bad[0], known)}", origin=origin)
+            for k, v in value.items():
+                _conform(like, k, v, f"{name}.{k}", origin)
+            return
+        raise CaseFileError(f"{name}: unknown key{_close(str(key), base)}; known: "
+                            f"{', '.join(map(str, base))}", origin=origin)
+    if isinstance(like, dict) != isinstance(value, dict):
+        raise CaseFileError(f"{name} must be {'a table' if isinstance(like, dict) else 'a value'}"
+                            f", not {value!r}", origin=origin)
+    number = isinstance(like, (int, float)) and not isinstance(like, bool)
+    if number and like is not None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not np.isfinite(float(value)):
+            raise CaseFileError(f"{name} = {value!r} must be a finite number (like the "
+                                f"default {like!r})", origin=origin)
+        if isinstance(like, int) and not float(value).is_integer():
+            raise CaseFileError(f"{name} = {value!r} must be a whole number", origin=origin)
+    elif isinstance(like, str) and not isinstance(value, (str, int, float)):
+        raise CaseFileError(f"{name} = {value!r} must be a text (like {like!r})", origin=origin)
+
+
+def _close(key: str, known) -> str:
+    close = difflib.get_close_matches(key, [str(k) for k in known], n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def parameters(override: dict | None = None, origin: str | None = None) -> dict:
     """The plugin's parameters (distance, transport modes, GHG scopes, keystone rule), with a
     case's [symbiosis] values laid over the shipped defaults."""
-    return merge(shipped_toml(PARAMETERS_FILE), override)
+    return merge(shipped_toml(PARAMETERS_FILE), override, "[symbiosis]", origin)
 
 
-def energy_data(override: dict | None = None) -> dict:
+def energy_data(override: dict | None = None, origin: str | None = None) -> dict:
     """Fuels, technologies and prices of the vintage-stock model, with a case's
     [symbiosis.energy] values laid over the shipped defaults."""
-    return merge(shipped_toml(ENERGY_FILE), override)
+    return merge(shipped_toml(ENERGY_FILE), override, "[symbiosis.energy]", origin)
 
 
 def size_classes(path=None) -> pd.DataFrame:

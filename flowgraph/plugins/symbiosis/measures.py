@@ -136,25 +136,31 @@ def technology_for(fuel: str, output: str, techs: dict, where: str = "") -> str:
 
 
 def parse_measures(records: list, default_year: int, where: str = "") -> list[Measure]:
-    """Measures from case-file records ([[symbiosis.energy.measure]])."""
+    """Measures from case-file records ([[symbiosis.energy.measure]]); a bad key or value is
+    a CaseFileError naming the measure."""
     out = []
-    for k, rec in enumerate(records or []):
+    for k, rec in enumerate(_records(records, f"{where}measure")):
         rec = dict(rec)
         here = f"{where}measure {k + 1}"
-        mid = rec.pop("id", None) or f"M{k + 1}"
+        mid = str(rec.pop("id", None) or f"M{k + 1}")
+        here = f"{here} ('{mid}')"
         when = rec.pop("when", "retirement")
         if when not in WHEN:
-            raise CaseFileError(f"{here} ('{mid}'): when must be one of {', '.join(WHEN)}, "
-                                f"not '{when}'")
+            raise CaseFileError(f"{here}: when must be one of {', '.join(WHEN)}, not '{when}'")
         known = {"name", "year", "match", "to", "size_mw", "efficiency_gain",
                  "retrofit_cost_per_mw", "capex_per_mw", "note"}
         extra = set(rec) - known
         if extra:
-            raise CaseFileError(f"{here} ('{mid}'): unknown key(s) {sorted(extra)}; "
+            raise CaseFileError(f"{here}: unknown key(s) {sorted(extra)}; "
                                 f"known: {', '.join(sorted(known))}")
         rec.pop("note", None)
-        out.append(Measure(mid, rec.pop("name", mid), when, int(rec.pop("year", default_year)),
-                           **rec))
+        year = _number(rec.pop("year", default_year), "year", here, whole=True)
+        for key, low in (("size_mw", 0.0), ("retrofit_cost_per_mw", 0.0), ("capex_per_mw", 0.0),
+                         ("efficiency_gain", -1.0)):
+            if key in rec:
+                rec[key] = _number(rec[key], key, here, low=low)
+        _tables(rec, here)
+        out.append(Measure(mid, str(rec.pop("name", mid)), when, int(year), **rec))
     ids = [m.id for m in out]
     if len(set(ids)) != len(ids):
         raise CaseFileError(f"{where}measure ids repeat: {ids}")
@@ -162,12 +168,47 @@ def parse_measures(records: list, default_year: int, where: str = "") -> list[Me
 
 
 def parse_policies(records: list, where: str = "") -> list[Policy]:
+    """Policies from case-file records ([[symbiosis.energy.policy]])."""
     out = []
-    for k, rec in enumerate(records or []):
-        try:
-            out.append(Policy(rec.get("name", f"policy {k + 1}"), int(rec["year"]),
-                              dict(rec.get("match", {})), float(rec["cost_per_mw"])))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CaseFileError(f"{where}policy {k + 1}: needs year, cost_per_mw ({exc})") \
-                from None
+    for k, rec in enumerate(_records(records, f"{where}policy")):
+        here = f"{where}policy {k + 1}"
+        if "year" not in rec or "cost_per_mw" not in rec:
+            raise CaseFileError(f"{here}: needs year and cost_per_mw")
+        match = rec.get("match", {})
+        if not isinstance(match, dict):
+            raise CaseFileError(f"{here}: match must be a table, not {match!r}")
+        out.append(Policy(str(rec.get("name", f"policy {k + 1}")),
+                          int(_number(rec["year"], "year", here, whole=True)), dict(match),
+                          _number(rec["cost_per_mw"], "cost_per_mw", here, low=0.0)))
     return out
+
+
+def _records(records, what: str) -> list:
+    if records is None:
+        return []
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise CaseFileError(f"{what}: give an array of tables ([[...]]), not {records!r}")
+    return records
+
+
+def _number(value, key: str, here: str, *, whole: bool = False, low: float | None = None):
+    """A finite number (a whole one for years), not below `low`; CaseFileError otherwise."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and np.isfinite(float(value))
+    if ok and whole:
+        ok = float(value).is_integer() and 1000 <= value <= 3000
+    if not ok or (low is not None and value < low):
+        need = ("a year" if whole else "a finite number") + \
+            (f" of at least {low:g}" if low is not None else "")
+        raise CaseFileError(f"{here}: {key} = {value!r} must be {need}")
+    return int(value) if whole else float(value)
+
+
+def _tables(rec: dict, here: str) -> None:
+    if "match" in rec and not isinstance(rec["match"], dict):
+        raise CaseFileError(f"{here}: match must be a table, not {rec['match']!r}")
+    to = rec.get("to")
+    if to is not None and not isinstance(to, str) and not (
+            isinstance(to, dict) and all(isinstance(v, str) for v in to.values())):
+        raise CaseFileError(f"{here}: to must be a technology name or a table of them by "
+                            f"output, not {to!r}")

@@ -64,8 +64,10 @@ def _model(case, units: pd.DataFrame, cfg: dict) -> tuple[VintageModel, dict]:
     """The vintage model of the units with the case's data, measures and policies, and the
     scenarios to evaluate: each measure alone, then each combination."""
     data = energy_data({k: v for k, v in cfg.items()
-                        if k not in ("measure", "policy", "combination")})
-    where = f"{case.path}: [symbiosis.energy] " if case.path else ""
+                        if k not in ("measure", "policy", "combination")},
+                       case.origin("symbiosis", "energy"))
+    origin = case.origin("symbiosis", "energy")
+    where = f"{origin}: [symbiosis.energy] " if origin else "[symbiosis.energy] "
     measures = parse_measures(cfg.get("measure", []), int(data["start_year"]), where)
     model = VintageModel(units, data, measures, parse_policies(cfg.get("policy", []), where))
     scenarios = {m.id: (m.id,) for m in measures}

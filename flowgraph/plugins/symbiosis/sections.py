@@ -56,9 +56,9 @@ class Matcher:
 def symbiosis_report(case, options: dict, scenario: str | None = None) -> Report:
     """The symbiosis plugin's report on a case (or one scenario of it), with the options
     the plugin resolved (plugin.py)."""
-    prm = parameters(_tables(case, options, PARAMETER_TABLES))
+    prm = parameters(_tables(case, options, PARAMETER_TABLES), case.origin("symbiosis"))
     max_km = options["max_distance_km"]
-    matcher = Matcher(load_catalogue(_case_file(case, options["catalogue"])), prm,
+    matcher = Matcher(load_catalogue(_case_file(case, "catalogue", options["catalogue"])), prm,
                       float(prm["distance"]["max_km"] if max_km is None else max_km),
                       options["objective"], options["co2_price"])
     result = case.result(scenario)
@@ -98,11 +98,11 @@ def _tables(case, options: dict, keys) -> dict:
     return out
 
 
-def _case_file(case, name):
-    """A file the case names, relative to its folder (None: use the shipped one)."""
+def _case_file(case, key, name):
+    """A file the case names under `key`, inside its folder (None: use the shipped one)."""
     if not name:
         return None
-    return str(case.path / name) if case.path is not None else name
+    return str(case.folder("symbiosis", key).resolve(name))
 
 
 def _network(report, figs, p) -> None:

@@ -81,7 +81,10 @@ class VintageModel:
     def _check(self, units: pd.DataFrame) -> pd.DataFrame:
         missing = [c for c in UNIT_COLUMNS if c not in units.columns]
         if missing:
-            raise CaseFileError(f"energy units lack column(s) {', '.join(missing)}")
+            ids = ", ".join(map(str, units.index[:5])) + (" ..." if len(units) > 5 else "")
+            raise CaseFileError(f"{_where(units.index[0], units.iloc[0])}energy units (nodes "
+                                f"with capacity_mw: {ids}) give no {', '.join(missing)}: "
+                                f"every unit needs {', '.join(UNIT_COLUMNS)}")
         u = units.copy()
         for col in OPTIONAL:
             if col not in u.columns:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ...errors import CaseFileError
+from ...io.text import read_text
 
 UNCLASSIFIED = "unclassified"
 
@@ -46,7 +47,7 @@ def load_rules(path: str | None = None) -> list[Rule]:
         p = Path(path)
         if not p.exists():
             raise CaseFileError(f"{p}: synergy rule table does not exist", origin=str(p))
-        text, origin = p.read_text(encoding="utf-8"), str(p)
+        text, origin = read_text(p), str(p)
     from io import StringIO
     try:
         frame = pd.read_csv(StringIO(text), dtype={"inter_technology": str, "class": str},

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ...errors import CaseFileError, UnitError, name_list
 from ...model import units
@@ -107,10 +106,7 @@ class Settings:
                                           where))
         s.value_flow = tuple(_value_flow_rows(options["value_flow"] or [], net, where))
         if options["rules"] is not None:
-            path = Path(options["rules"])
-            if not path.is_absolute() and case.path is not None:
-                path = case.path / path
-            s.rules = str(path)
+            s.rules = str(case.folder("synergy", "rules").resolve(options["rules"]))
         s.view = _view(options["view"] or {}, s.view, where)
         return s
 
