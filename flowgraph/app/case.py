@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ModelError
+from ..errors import CaseFileError, ModelError
 from ..io.casefile import Origins, read_case
 from ..io.casekeys import FIGURE_KEYS
 from ..io.casesave import write_case
@@ -146,6 +146,12 @@ def load_case(path, allow=()) -> Case:
     """Read a case folder (or its case.toml) as a Case; the files it names must be in its
     folder or in one of the `allow` folders."""
     data = read_case(path, allow)
+    for fig in data.figures:            # a figure names a scenario of the case, or none
+        name = fig.get("scenario")
+        if name not in (None, "base") and name not in data.scenarios:
+            raise CaseFileError(f"figure '{fig['name']}': scenario {name!r} is not a scenario "
+                                f"of the case (scenarios: {', '.join(data.scenarios) or 'none'})",
+                                origin=fig.get("origin"))
     return Case(data.network, data.scenarios, data.figures, data.sections, data.path,
                 data.section_origins, data.folder.allow, data.origins)
 

@@ -45,9 +45,16 @@ def figure_or_flow(value):
     raise ValueError("give a figure name or [flow, column]")
 
 
+def natural(value) -> int:
+    """A whole number >= 0 (a random seed)."""
+    if isinstance(value, bool) or not float(value).is_integer() or value < 0:
+        raise ValueError("give a whole number >= 0")
+    return int(value)
+
+
 OPTIONS = (
     Option("draws", int, 1000, "Monte Carlo draws"),
-    Option("seed", int, 1, "random seed"),
+    Option("seed", natural, 1, "random seed (a whole number >= 0)"),
     Option("target", figure_or_flow, None, "figure whose variance is decomposed, or "
                                            "FLOW:COLUMN (default: the case's first figure)"),
     Option("sigmas", bool, True, "count the flows' sigma / share_sigma as inputs (the "

@@ -91,7 +91,10 @@ def checklist_function(case, result, settings):
             raise ExpressionError(f"energy_checklist(): status must be one of "
                                   f"{', '.join(STATUSES)}")
         s = settings()
-        _, rules = load_rules(s.checklist or "pvc", folder=case.folder("energy", "checklist"))
+        if not s.checklist:
+            raise ExpressionError("energy_checklist(): the case's [energy] section sets "
+                                  "checklist = '' (no checklist)")
+        _, rules = load_rules(s.checklist, folder=case.folder("energy", "checklist"))
         table = evaluate_checklist(result, rules, route=s.route, operations=s.operations,
                                    carriers=s.carriers)
         return float((table["status"] == status).sum())

@@ -142,7 +142,9 @@ def parse_measures(records: list, default_year: int, where: str = "") -> list[Me
     for k, rec in enumerate(_records(records, f"{where}measure")):
         rec = dict(rec)
         here = f"{where}measure {k + 1}"
-        mid = str(rec.pop("id", None) or f"M{k + 1}")
+        mid = rec.pop("id", None) or f"M{k + 1}"
+        if not isinstance(mid, str):
+            raise CaseFileError(f"{here}: id must be a text, not {mid!r}")
         here = f"{here} ('{mid}')"
         when = rec.pop("when", "retirement")
         if when not in WHEN:

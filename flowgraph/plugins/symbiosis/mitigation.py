@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ...errors import CaseFileError
 from ...model.report import Chart, Report, Table
 from ...solvers.solver import Solver
 from .charts import annual_lines
@@ -69,9 +70,23 @@ def _model(case, units: pd.DataFrame, cfg: dict) -> tuple[VintageModel, dict]:
     origin = case.origin("symbiosis", "energy")
     where = f"{origin}: [symbiosis.energy] " if origin else "[symbiosis.energy] "
     measures = parse_measures(cfg.get("measure", []), int(data["start_year"]), where)
-    model = VintageModel(units, data, measures, parse_policies(cfg.get("policy", []), where))
+    model = VintageModel(units, data, measures, parse_policies(cfg.get("policy", []), where),
+                         where)
     scenarios = {m.id: (m.id,) for m in measures}
-    for combo in cfg.get("combination", []):
-        ids = tuple(combo["measures"]) if isinstance(combo, dict) else tuple(combo)
+    for k, combo in enumerate(cfg.get("combination", [])):
+        ids = _combination(combo, {m.id for m in measures}, f"{where}combination {k + 1}")
         scenarios[" & ".join(ids)] = ids
     return model, scenarios
+
+
+def _combination(combo, known: set, here: str) -> tuple:
+    """The measure ids of a [[symbiosis.energy.combination]] (a table with `measures`, or
+    a list), each a measure of the case."""
+    ids = combo.get("measures") if isinstance(combo, dict) else combo
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+        raise CaseFileError(f"{here}: give measures = [ids of measures], not {combo!r}")
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise CaseFileError(f"{here}: unknown measure(s) {unknown}; measures: "
+                            f"{', '.join(sorted(known))}")
+    return tuple(ids)

@@ -68,13 +68,17 @@ class VintageModel:
     """Units, data (symbiosis_energy.toml merged with the case's), measures and policies."""
 
     def __init__(self, units: pd.DataFrame, data: dict, measures: list[Measure] = (),
-                 policies: list[Policy] = ()):
+                 policies: list[Policy] = (), where: str = "[symbiosis.energy] "):
         self.data = data
         self.techs = data["technology"]
         self.classes = size_classes()
         self.measures = {m.id: m for m in measures}
         self.policies = list(policies)
-        self.years = np.arange(int(data["start_year"]), int(data["end_year"]) + 1)
+        first, last = int(data["start_year"]), int(data["end_year"])
+        if not 1000 <= first <= last <= 3000:
+            raise CaseFileError(f"{where}the years run from start_year {first} to "
+                                f"end_year {last}: give two years, the first not after the last")
+        self.years = np.arange(first, last + 1)
         self.units = self._check(units)
 
     # -- units ---------------------------------------------------------------------------
