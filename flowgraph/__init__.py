@@ -18,6 +18,7 @@ CO2 along the flows, and compare scenarios::
 """
 
 from .app.case import Case, load_case, save_case
+from .app.exchange import export as export_case
 from .errors import (
     AllocationError,
     BalanceError,
@@ -40,7 +41,7 @@ __all__ = [
     "AllocationError", "BalanceError", "Carrier", "Case", "CaseFileError", "Edit",
     "ExpressionError", "FlowgraphError", "InconsistentError", "ModelError", "Network",
     "PluginError", "Report", "Result", "Scenario", "SingularError", "Solver",
-    "UnderdeterminedError", "UnitError", "__version__", "compare", "load", "save",
+    "UnderdeterminedError", "UnitError", "__version__", "compare", "export", "load", "save",
 ]
 
 
@@ -55,6 +56,14 @@ def save(obj, path, tables: bool | str = "auto"):
     """Save a Network or Case as a case folder (case.toml plus CSV tables when large);
     returns the case.toml path."""
     return save_case(obj, path, tables=tables)
+
+
+def export(case, format: str, out, scenario: str | None = None, **options):
+    """Write a Case (or a bare Network) solved in another tool's format: xlsx, iamc,
+    floweaver, brightway, nodelink or graphml (docs/case-files.md, Exports); returns the
+    files written. Options: year (IAMC), measure (floweaver), database (Brightway)."""
+    return export_case(case if isinstance(case, Case) else Case(case), format, out, scenario,
+                       **options)
 
 
 # -- conveniences bound at the package face: the model itself imports no solver ----------

@@ -11,9 +11,12 @@ from pathlib import Path
 import pandas as pd
 
 from .app.case import load_case
+from .app.exchange.command import add_exchange_commands
+from .app.exchange.runbook import results_sheets
 from .app.registry import available, broken, get
 from .app.runner import run_case, totals
 from .errors import FlowgraphError, InconsistentError, UnderdeterminedError
+from .io.export.resultbook import write_results
 from .numbers import fmt, shown_table
 from .version import __version__
 from .views.render import write_report
@@ -23,6 +26,10 @@ EPILOG = """examples:
   flowgraph run cases/demo --scenario "more recycling"
   flowgraph check cases/demo                     balance residuals, under/over-determined
   flowgraph view cases/demo                      open the interactive graph in a browser
+  flowgraph template --out plant.xlsx --from cases/demo   an Excel workbook of a case (to fill
+                                                 in: leave out --from for an empty template)
+  flowgraph run plant.xlsx --xlsx results.xlsx   a case workbook; a results workbook too
+  flowgraph export cases/demo --format iamc --year 2023 --out demo.csv
   flowgraph <plugin> cases/CASE --out DIR        a plugin (commands above; COMMAND --help)
 """
 
@@ -88,8 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "residuals.csv, mfca.csv and summary.json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example:\n  flowgraph run cases/demo --out out/demo")
-    run.add_argument("case", help="case folder (or its case.toml)")
+    run.add_argument("case", help="case folder (or its case.toml), case workbook (.xlsx) or "
+                                  "flat flows table (.csv)")
     run.add_argument("--out", help="output folder (default out/<case folder>)")
+    run.add_argument("--xlsx", metavar="PATH",
+                     help="also write the results workbook (figures, totals, flows, nodes, "
+                          "MFCA matrix, residuals, scenarios compared; units in the headers)")
     run.add_argument("--scenario", help="solve this scenario of the case instead of the base")
     run.set_defaults(func=cmd_run)
 
@@ -123,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
                            "then shows mass)")
     view.set_defaults(func=cmd_view)
 
+    add_exchange_commands(sub, common)
     _plugin_commands(sub, common)
     return parser
 
@@ -150,10 +162,13 @@ def _load(args):
 
 
 def _out_dir(args, *parts) -> Path:
+    """The output folder: --out, else out/<case name> (a workbook's stem, a folder's name)."""
     if args.out:
         return Path(args.out)
-    return Path("out", Path(args.case).resolve().name if Path(args.case).is_dir()
-                else Path(args.case).resolve().parent.name, *parts)
+    case = Path(args.case).resolve()
+    name = case.name if case.is_dir() else case.parent.name if case.name == "case.toml" \
+        else case.stem
+    return Path("out", name, *parts)
 
 
 def cmd_run(args) -> int:
@@ -168,6 +183,7 @@ def cmd_run(args) -> int:
         raise
     elapsed = time.perf_counter() - t0
     report = run_case(case, args.scenario)
+    book = results_sheets(case, args.scenario) if args.xlsx else None   # solved before writing
     c = result.compiled
     print(f"case: {case.name}  [{result.scenario}]   {c.n_nodes} nodes, {c.n_flows} flows, "
           f"solved in {elapsed:.3f} s")
@@ -188,6 +204,8 @@ def cmd_run(args) -> int:
     out = _out_dir(args)
     written = write_report(report, out)
     print(f"\nwrote {', '.join(p.name for p in written)} to {out}/")
+    if book is not None:
+        print(f"wrote {write_results(book, args.xlsx)}")
     return 0
 
 

@@ -594,3 +594,12 @@ def test_a_flow_in_another_dimension_than_a_defaulted_carrier_says_so():
     with refused("flow 'g': unit 'm3' is a volume, but carrier 'ore' is measured in 't' (mass)",
                  fg.UnitError):
         net.add_flow("s", "p", "ore", quantity=5, unit="m3", id="g")
+
+
+@pytest.mark.parametrize("unit", ["12 kg", "1000 Nm3", "1e3 t"])
+def test_a_number_in_the_unit_is_refused(unit):
+    net = fg.Network("x")
+    net.add_node("s", kind="source")
+    net.add_node("k", kind="sink")
+    with pytest.raises(fg.UnitError, match=f"unit '{unit}' begins with a number"):
+        net.add_flow("s", "k", "m", quantity=5, unit=unit)

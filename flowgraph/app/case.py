@@ -7,10 +7,11 @@ factorisations; results are solved once and kept.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import CaseFileError, ModelError
+from ..errors import CaseFileError, FlowgraphError, ModelError
 from ..io.casefile import Origins, read_case
 from ..io.casekeys import FIGURE_KEYS
 from ..io.casesave import write_case
@@ -56,6 +57,10 @@ class Case:
     #: folders besides the case's own that the files it names may be in (fg.load(allow=))
     allow: tuple = ()
     origins: Origins | None = None
+    #: the file the case was read from (case.toml, a workbook, a flat table)
+    file: Path | None = None
+    #: scenario name -> (where it is given, where each of its edits is given)
+    scenario_origins: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.allow = CaseFolder.of(self.path, self.allow).allow
@@ -85,6 +90,8 @@ class Case:
             return self.origins.key(section, 0, key)
         if section is not None and section in self.section_origins:
             return self.section_origins[section]
+        if self.file is not None:
+            return str(self.file)
         return str(self.path / "case.toml") if self.path is not None else None
 
     def folder(self, section: str, key: str) -> CaseFolder:
@@ -105,7 +112,22 @@ class Case:
         """The base network, or a new network with the named scenario applied."""
         if scenario in (None, "base"):
             return self.network
-        return self.network.apply(self.scenario(scenario))
+        try:
+            return self.network.apply(self.scenario(scenario))
+        except FlowgraphError as exc:
+            self._place(exc, scenario)
+            raise
+
+    def _place(self, exc: FlowgraphError, scenario: str) -> None:
+        """An error applying a scenario names where its edit is given (a workbook's edits
+        cell), or where the scenario is when the error names no place."""
+        where, edits = self.scenario_origins.get(scenario, (None, []))
+        m = re.match(r"scenario .*?, edit (\d+) ", str(exc))
+        k = int(m.group(1)) - 1 if m else -1
+        place = edits[k] if 0 <= k < len(edits) else (where if exc.origin is None else None)
+        if place is not None:
+            exc.origin = place
+            exc.args = (f"{place}: {exc}",)
 
     def result(self, scenario: str | None = None):
         """The solved result of the base or a scenario (solved once, then kept).
@@ -134,18 +156,37 @@ class Case:
                            lambda results: self.figure_values(results), self.figure_values)
 
     def save(self, path, tables: bool | str = "auto") -> Path:
-        """Write the case as a folder (case.toml plus CSV tables when large), with the
-        files its sections name in its folder (an index system, a checklist...)."""
+        """Write the case as a folder (case.toml plus CSV tables when large), or as a
+        workbook when `path` ends in .xlsx, with the files its sections name in its folder
+        (an index system, a checklist...)."""
         source = CaseFolder.of(self.path, self.allow) if self.path is not None else None
+        if is_workbook(path):
+            from ..io.bookwrite import write_workbook
+            return write_workbook(self.network, path, scenarios=list(self.scenarios.values()),
+                                  figures=[f.to_record() for f in self.figures],
+                                  sections=self.sections, source=source)
         return write_case(self.network, path, scenarios=list(self.scenarios.values()),
                           figures=[f.to_record() for f in self.figures],
                           sections=self.sections, tables=tables, source=source)
 
 
+def is_workbook(path) -> bool:
+    """Whether `path` names an Excel workbook (.xlsx, .xlsm)."""
+    return Path(path).suffix.lower() in (".xlsx", ".xlsm")
+
+
 def load_case(path, allow=()) -> Case:
-    """Read a case folder (or its case.toml) as a Case; the files it names must be in its
-    folder or in one of the `allow` folders."""
-    data = read_case(path, allow)
+    """Read a case folder (or its case.toml), a case workbook (.xlsx) or a flat flows table
+    (.csv) as a Case; the files it names must be in its folder or in one of the `allow`
+    folders."""
+    if is_workbook(path):
+        from ..io.workbook import read_workbook
+        data = read_workbook(path, allow)
+    elif Path(path).suffix.lower() == ".csv":
+        from ..io.flat import read_flat
+        data = read_flat(path, allow)
+    else:
+        data = read_case(path, allow)
     for fig in data.figures:            # a figure names a scenario of the case, or none
         name = fig.get("scenario")
         if name not in (None, "base") and name not in data.scenarios:
@@ -153,11 +194,16 @@ def load_case(path, allow=()) -> Case:
                                 f"of the case (scenarios: {', '.join(data.scenarios) or 'none'})",
                                 origin=fig.get("origin"))
     return Case(data.network, data.scenarios, data.figures, data.sections, data.path,
-                data.section_origins, data.folder.allow, data.origins)
+                data.section_origins, data.folder.allow, data.origins, data.file,
+                data.scenario_origins)
 
 
 def save_case(obj, path, tables: bool | str = "auto") -> Path:
-    """Write a Case or a bare Network as a case folder; returns the case.toml path."""
+    """Write a Case or a bare Network as a case folder, or as a workbook when `path` ends
+    in .xlsx; returns the case.toml (or workbook) path."""
     if isinstance(obj, Case):
         return obj.save(path, tables=tables)
+    if is_workbook(path):
+        from ..io.bookwrite import write_workbook
+        return write_workbook(obj, path)
     return write_case(obj, path, tables=tables)

@@ -79,6 +79,10 @@ class CaseData:
     section_origins: dict = field(default_factory=dict)
     origins: Origins | None = None
     folder: CaseFolder | None = None
+    #: the file it was read from (case.toml, a workbook, a flat table)
+    file: Path | None = None
+    #: scenario name -> (where it is given, where each of its edits is given)
+    scenario_origins: dict = field(default_factory=dict)
 
 
 def case_file(path) -> Path:
@@ -99,18 +103,19 @@ def read_case(path, allow=()) -> CaseData:
     check_top_level(data, origin.key_or_header)
     folder = CaseFolder.of(file.parent, allow)
     net = _network(data, file, origin, folder)
-    scenarios = {}
+    scenarios, scenario_origins = {}, {}
     for k, rec in enumerate(_array(data, "scenario", file)):
         try:
             sc = Scenario.from_record(rec)
         except FlowgraphError as exc:
             raise CaseFileError(str(exc), origin=origin("scenario", k)) from None
         scenarios[sc.name] = sc
+        scenario_origins[sc.name] = (origin("scenario", k), [])
     figures = [_figure(rec, origin, k) for k, rec in enumerate(_array(data, "figure", file))]
     sections = {k: v for k, v in data.items() if k not in CORE_KEYS}
     section_origins = {k: origin.table(k) for k in sections}
     return CaseData(net, scenarios, figures, sections, file.parent, section_origins, origin,
-                    folder)
+                    folder, file, scenario_origins)
 
 
 def _network(data: dict, file: Path, origin: Origins, folder: CaseFolder) -> Network:

@@ -41,11 +41,20 @@ def _pintable(unit: str) -> str:
     return s or "dimensionless"
 
 
+#: a unit that begins with a number times a unit ('12 kg'): a quantity typed into the unit
+#: column ('1' and '1/yr' are units)
+_LEADING_NUMBER = re.compile(r"\s*[-+]?[0-9.]+(e[-+]?[0-9]+)?\s*[^\W\d_]")
+
+
 @lru_cache(maxsize=4096)
 def parse_unit(unit: str) -> pint.Quantity:
     """The pint quantity that one `unit` amounts to (e.g. '万t' -> 10000 t)."""
     if not isinstance(unit, str):
         raise UnitError(f"unit must be a string, not {unit!r}")
+    if _LEADING_NUMBER.match(unit):
+        raise UnitError(f"unit '{unit}' begins with a number: give the number as the quantity "
+                        f"and the unit alone (e.g. quantity 12, unit 'kg'); 万 is the one "
+                        f"multiple written in a unit ('万t')")
     try:
         q = ureg.parse_expression(_pintable(unit))
     except Exception as exc:  # pint raises several kinds; all mean "not a unit"
