@@ -40,6 +40,7 @@ from .diagnosis import (
 from .pattern import Structure, peel_singletons, structure
 from .sparse import BlockSolver, SingularBlock, fingerprint, verify
 from .specs import FREE, KNOWN, PER, SHARE
+from .threads import blas_limit
 
 
 @dataclass
@@ -272,6 +273,8 @@ class Balance:
     timings: dict = field(default_factory=dict)
     stats: object = None                # the block solver's SolveStats
     undetermined: np.ndarray | None = None  # flow mask: left NaN by design (strict=False)
+    peel: object = None                 # the unknowns peeled off before the core was solved
+    square: tuple | None = None         # (rows, columns) of the core the solver factorised
 
 
 @np.errstate(over="ignore", invalid="ignore")   # overflow is found by name, not warned of
@@ -303,15 +306,7 @@ def solve_balance(c: Compiled, *, cache: dict | None = None, rtol: float = CONSI
     z = np.full(nz, np.nan)
     solver = None
     if len(cols):
-        A = R[rows][:, cols]
-        key = fingerprint(A) if cache is not None else None
-        solver = cache.get(key) if cache is not None else None
-        z[cols], solver = _solve_verified(c, red, A, red.r[rows], cols, solver)
-        if cache is not None:       # one balance factorisation held (the value one apart)
-            for old in [k for k in cache if not (isinstance(k, tuple) and k[:1] == ("value",))]:
-                del cache[old]
-            cache[key] = solver
-        del A
+        z[cols], solver = _solve_cached(c, red, R[rows][:, cols], red.r[rows], cols, cache)
     peel.back_substitute(R, red.r, z)
     t3 = time.perf_counter()
     x = red.flows_of(z)
@@ -323,7 +318,7 @@ def solve_balance(c: Compiled, *, cache: dict | None = None, rtol: float = CONSI
         if not strict and np.isnan(x).any() else None
     bal = Balance(x, z, red, st, solver if cache is not None else None, resid, surplus,
                   {"assemble": t1 - t0, "structure": t2 - t1, "solve": t3 - t2,
-                   "peeled": peel.n_peeled}, stats, undetermined)
+                   "peeled": peel.n_peeled}, stats, undetermined, peel, (rows, cols))
     if diagnose:
         return bal
     screened = screen_flows(c, red, st, x, rtol, undetermined)
@@ -398,10 +393,27 @@ def _check_amplification(c, red, y, b, cols) -> None:
         raise singular_error(c, red, cols[big])
 
 
+def _solve_cached(c, red, A, b, cols, cache):
+    """_solve_verified with the factorisation of an equal matrix held in `cache` (one
+    balance factorisation held, the value one apart)."""
+    key = fingerprint(A) if cache is not None else None
+    y, solver = _solve_verified(c, red, A, b, cols, cache.get(key) if cache is not None else None)
+    if cache is not None:
+        for old in [k for k in cache if not (isinstance(k, tuple) and k[:1] == ("value",))]:
+            del cache[old]
+        cache[key] = solver
+    return y, solver
+
+
 def _solve_verified(c, red, A, b, cols, solver=None):
     """Solve A y = b by the block solver (a cached one if given), verify the residual, and if
     it fails refactorise: fresh, then with pivoting everywhere; name the singular blocks when
-    nothing passes."""
+    nothing passes. BLAS on one thread: the dense blocks are small (threads.py)."""
+    with blas_limit():
+        return _attempts(c, red, A, b, cols, solver)
+
+
+def _attempts(c, red, A, b, cols, solver):
     attempts = ([solver] if solver is not None else []) + ["fast", "robust"]
     for attempt in attempts:
         try:

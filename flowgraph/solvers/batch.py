@@ -1,238 +1,248 @@
-"""Evaluate one network for many values of its uncertain inputs, reusing factorisations.
+"""The balance half of the run engine (runs.py): flow quantities of many runs of one network.
 
 The balance system R z = r (balance.py) keeps its matrix when only known quantities change:
-then r is affine in them, r = r_nom - E dv, and every draw is a right-hand side of the one
-factorised BlockSolver (solved many at a time). Shares and recipe ratios change R itself:
-each draw is reduced and factorised again. Value flow is propagated per draw (its matrix
-follows the quantities through the allocation keys; the factorisation is reused when they
-do not move, as when only prices vary). Case figures are evaluated per draw on a Result.
+r and the constant part of x = G z + g are affine in them,
+
+    r = r_nom - E dv,    x = g_nom + Gq dv + G z,
+
+so every such run is a right-hand side of the one factorisation the nominal solve made (its
+core block solver and the unknowns peeled before it), solved many at a time and each
+verified. Shares and recipe ratios change R itself: such a run is reduced and solved anew
+(balance.solve_balance on its arrays). Every run is screened as a solve is: non-finite and
+negative flows refused by name, rounding noise set to 0, over-determined data checked.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import BalanceError, FlowgraphError, InconsistentError
+from ..errors import FlowgraphError
 from .balance import (
     CONSISTENCY_RTOL,
-    Balance,
+    MAX_AMPLIFICATION,
     constant_incidence,
-    reduce_system,
     resolve_recipes,
     solve_balance,
 )
 from .compiled import Compiled
-from .diagnosis import negative_error, nonfinite_flows_error, screen_flows
-from .elimination import solves
-from .inputs import MATRIX_ARRAYS, VALUE_ARRAYS, Bound, apply
-from .propagate import ATTRIBUTES, COST_ATTRIBUTES, propagate
-from .result import Result
-from .sparse import BlockSolver, SingularBlock
+from .diagnosis import (
+    inconsistent_error,
+    negative_error,
+    nonfinite_flows_error,
+    residual_table,
+    row_scale,
+    screen_flows,
+    singular_error,
+)
+from .inputs import MATRIX_ARRAYS, Bound, apply
+from .propagate import ATTRIBUTES
+from .sparse import residual_excess
 from .specs import KNOWN
+from .validation import check_shares
 
-#: flow columns a batch can record, as in Result.flows
+#: flow columns a run can record, as in Result.flows
 COLUMNS = ("quantity", "cost", *ATTRIBUTES, "price", "value")
-#: relative residual of an over-determined (surplus) equation a draw may leave
-SURPLUS_RTOL = 1e-8
 
 
-class Batch:
-    """The solved nominal network and what every draw reuses of it."""
+def relabel(exc: FlowgraphError, prefix: str) -> FlowgraphError:
+    """The same error (type, flows, nodes, origin, details) with `prefix` before its text."""
+    out = copy.copy(exc)
+    out.args = (prefix + str(exc),) + tuple(exc.args[1:])
+    return out
 
-    def __init__(self, net, c: Compiled, bound: list[Bound], columns=COLUMNS,
-                 reuse: bool = True, flows=None):
-        self.net, self.c, self.bound = net, c, bound
-        bad = [col for col in columns if col not in COLUMNS]
-        if bad:
-            raise ValueError(f"unknown column(s) {bad}; columns are {', '.join(COLUMNS)}")
-        self.columns = tuple(columns)
-        self.keep = np.arange(c.n_flows) if flows is None else c.flow_ids.get_indexer(list(flows))
-        if (self.keep < 0).any():
-            raise BalanceError(f"no flow {list(np.asarray(list(flows))[self.keep < 0])}")
-        self.reuse = reuse
-        self.matrix = any(b.array in MATRIX_ARRAYS for b in bound)
-        self.values_needed = any(col != "quantity" for col in self.columns)
-        bal = solve_balance(c, strict=True)
-        self.balance = bal
-        red = bal.reduced
-        self.red = red
-        st = bal.structure
-        self.cols = np.flatnonzero(~st.under_cols & (st.col_match >= 0))
-        self.rows = st.col_match[self.cols]
-        self.surplus = bal.surplus_rows
-        self.A = red.R[self.rows][:, self.cols].tocsr()
-        # the whole matched square system (the balance solver factorised only the core left
-        # after peeling singletons; here the peeled rows ride along as 1x1 blocks)
-        self.solver = BlockSolver(self.A) if len(self.cols) else None
-        # known quantities enter r and x = G z + g linearly: dg = Gq dv, dr = -E dv
-        q = [j for j, b in enumerate(bound) if b.array == "value"]
-        self.q_inputs = np.array(q, dtype=np.int64)
+
+class Balances:
+    """The solved nominal balance and what runs reuse of it."""
+
+    def __init__(self, c: Compiled, bound: list[Bound], *, strict: bool = True,
+                 rtol: float = CONSISTENCY_RTOL, reuse: bool = True):
+        self.c, self.bound, self.strict, self.rtol, self.reuse = c, bound, strict, rtol, reuse
+        self.cache: dict = {}
+        self.nominal = solve_balance(c, cache=self.cache, strict=strict, rtol=rtol)
+        red = self.red = self.nominal.reduced
+        self.matrix = np.array([b.array in MATRIX_ARRAYS for b in bound], dtype=bool)
+        self.q = np.array([j for j, b in enumerate(bound) if b.array == "value"], dtype=np.int64)
+        flows = np.array([bound[j].index[0] for j in self.q], dtype=np.int64)
+        self.q_nominal = c.value[flows]
         root, mult = resolve_recipes(c)
-        self.Gq = _recipe_columns(c, root, mult, [int(bound[j].index[0]) for j in q])
-        self.E = (constant_incidence(c, red) @ self.Gq).tocsr()
-        self.q_nominal = np.array([c.value[bound[j].index[0]] for j in q])
-        self.value_idx = [j for j, b in enumerate(bound) if b.array in VALUE_ARRAYS]
-        self.prop_cache: dict = {}
+        self.Gq = _recipe_columns(c, root, mult, flows)
+        self.E = (constant_incidence(c, red) @ self.Gq).tocsr() if len(flows) else None
+        rows, cols = self.nominal.square
+        self.rows, self.cols = rows, cols
+        self.A_sq = red.R[rows][:, cols].tocsr() if len(cols) else None
+        peel = self.nominal.peel
+        self.rounds = [(rows_, cols_, coef, red.R[rows_].tocsr())
+                       for rows_, cols_, coef in peel.rounds] if peel is not None else []
+        self.surplus = self.nominal.surplus_rows
+        self.R_surplus = red.R[self.surplus].tocsr() if len(self.surplus) else None
 
-    # -- quantities ---------------------------------------------------------------------------
-    @np.errstate(over="ignore", invalid="ignore")    # overflow is found by name, not warned of
-    def quantities(self, V: np.ndarray, first: int = 0) -> np.ndarray:
-        """Flow quantities (flows x draws) for input values V (draws x inputs), the draws
-        numbered from `first` in messages. A draw whose flows come out non-finite or below
-        zero beyond rounding is refused as a solve would be (NonFiniteError,
-        NegativeFlowError naming the draw and its input values); rounding noise is 0."""
-        if self.matrix:
-            x = np.column_stack([self._refactorised(v) for v in V])
-        else:
-            x = self._reused(V)
-        self._screen(x, V, first)
-        return x
-
-    def _screen(self, x: np.ndarray, V: np.ndarray, first: int) -> None:
-        """Refuse the first draw with a non-finite or negative flow; zero rounding noise (of
-        the draws with a negative entry: positive noise is harmless in samples)."""
-        finite = np.isfinite(x).all(axis=0)
-        if not finite.all():
-            d = int(np.flatnonzero(~finite)[0])
-            raise nonfinite_flows_error(self.c, np.flatnonzero(~np.isfinite(x[:, d])),
-                                        prefix=self.draw_label(first + d, V[d]))
-        st = self.balance.structure
-        for d in np.flatnonzero((x < 0).any(axis=0)):
-            col = x[:, d]                               # a view: noise is zeroed in x
-            neg = screen_flows(self.c, self.red, st, col, CONSISTENCY_RTOL).negative
-            if len(neg):
-                raise negative_error(self.c, self.red, st, col, neg,
-                                     prefix=self.draw_label(first + d, V[d]))
-
-    def draw_label(self, index: int, v: np.ndarray) -> str:
-        """'draw N (input = value, ...): ', the prefix of a message about one draw."""
-        return f"draw {index} ({_values(self.bound, v)}): "
-
-    def _reused(self, V: np.ndarray) -> np.ndarray:
-        """Quantities of draws that change only known quantities: right-hand sides of the
-        one factorised system."""
+    # -- runs that change known quantities only ---------------------------------------------
+    @np.errstate(over="ignore", invalid="ignore")   # overflow is found by name, not warned of
+    def rhs_runs(self, V: np.ndarray, labels):
+        """Quantities (flows x runs) of runs that change known quantities only (V: runs x
+        params), and the error of each run that fails ({column: FlowgraphError}, messages
+        after the run's label). A run whose batched solve does not verify is solved anew."""
+        failed: dict = {}
+        if not self.reuse:                          # benchmarks: every run factorised anew
+            return self._each_anew(V, labels, range(len(V)), failed)
+        dv = (V[:, self.q] - self.q_nominal).T if len(self.q) else np.zeros((0, len(V)))
         red = self.red
-        dv = (V[:, self.q_inputs] - self.q_nominal).T if len(self.q_inputs) else \
-            np.zeros((0, len(V)))
-        r = red.r[:, None] - self.E @ dv
-        z = np.zeros((red.R.shape[1], len(V)))
-        if self.solver is not None:
-            rhs = r[self.rows]
-            if self.reuse:
-                z[self.cols] = self.solver.solve(rhs)
-            else:
-                for d in range(len(V)):
-                    z[self.cols, d] = BlockSolver(self.A).solve(rhs[:, d])
-            if np.isfinite(z).all() and not solves(self.A, z[self.cols], rhs):
-                raise BalanceError("the balance solver's answer to a draw does not satisfy "
-                                   "the equations (numerically singular system)")
-        self._check_surplus(red.R, z, r)
+        r = red.r[:, None] - (self.E @ dv if self.E is not None else 0.0)
+        z = np.full((red.R.shape[1], len(V)), np.nan)
+        redo = []
+        if self.A_sq is not None:
+            b = r[self.rows]
+            y = self.nominal.solver.solve(b)
+            z[self.cols] = y
+            self._amplified(y, b, labels, failed)
+            redo = [d for d in np.flatnonzero(residual_excess(self.A_sq, y, b) > 1.0)
+                    if d not in failed]
+        self._back_substitute(r, z)
         x = red.g[:, None] + self.Gq @ dv
         has = red.G_col >= 0
         x[has] += red.G_coef[has, None] * z[red.G_col[has]]
+        x = np.ascontiguousarray(x.T)         # runs x flows: each run screened contiguous
+        zt, rt = np.ascontiguousarray(z.T), np.ascontiguousarray(r.T)
+        for d in range(len(V)):
+            if d not in failed and d not in redo:
+                try:
+                    self.screen(x[d], zt[d], rt[d])
+                except FlowgraphError as exc:
+                    failed[d] = relabel(exc, labels[d])
+        x = x.T                                  # flows x runs (a view, column-major)
+        if redo:
+            x[:, redo] = self._each_anew(V, labels, redo, failed)[0][:, redo]
+        return x, failed
+
+    def _each_anew(self, V, labels, which, failed):
+        x = np.full((self.c.n_flows, len(V)), np.nan)
+        for d in which:
+            try:
+                x[:, d] = self.solve_anew(V[d])
+            except FlowgraphError as exc:
+                failed[d] = relabel(exc, labels[d])
+        return x, failed
+
+    def solve_anew(self, v: np.ndarray) -> np.ndarray:
+        """Quantities of one run by a solve of its own (reduce, analyse, factorise): for
+        runs that change shares or recipe ratios, or whose batched solve did not verify."""
+        c = self.arrays(v)
+        check_shares(c)
+        return solve_balance(c, strict=self.strict, rtol=self.rtol).x
+
+    def arrays(self, v: np.ndarray, only=None) -> Compiled:
+        """The compiled arrays of a run (all its parameters, or those where `only`)."""
+        sel = range(len(self.bound)) if only is None else np.flatnonzero(only)
+        return apply(self.c, [self.bound[j] for j in sel], np.asarray(v)[list(sel)])
+
+    def _amplified(self, y, b, labels, failed) -> None:
+        scale = np.max(np.abs(b), axis=0, initial=0.0)
+        big = np.abs(y) > MAX_AMPLIFICATION * scale
+        for d in np.flatnonzero(big.any(axis=0) & (scale > 0)):
+            failed[d] = relabel(singular_error(self.c, self.red,
+                                               self.cols[np.flatnonzero(big[:, d])]), labels[d])
+
+    def _back_substitute(self, r: np.ndarray, z: np.ndarray) -> None:
+        """The peeled unknowns from their equations, for every run at once."""
+        for rows, cols, coef, R_rows in reversed(self.rounds):
+            z[cols] = 0.0
+            z[cols] = (r[rows] - R_rows @ z) / coef[:, None]
+
+    def screen(self, x: np.ndarray, z: np.ndarray, r: np.ndarray) -> None:
+        """As solve_balance screens a solution: non-finite flows, over-determined data
+        that contradict each other, negative flows (by name); rounding noise in x is 0."""
+        c, st = self.c, self.nominal.structure
+        red = dataclasses.replace(self.red, r=r)
+        screened = screen_flows(c, red, st, x, self.rtol, self.nominal.undetermined)
+        if len(screened.nonfinite):
+            raise nonfinite_flows_error(c, screened.nonfinite)
+        if self.R_surplus is not None:
+            resid = self.R_surplus @ np.nan_to_num(z, nan=0.0) - r[self.surplus]
+            if resid.any():
+                scale = row_scale(c, red, x, self.surplus)
+                bad = np.abs(resid) > self.rtol * np.maximum(scale, 1e-300)
+                if bad.any():
+                    exc = inconsistent_error(c, red, self.surplus[bad], resid[bad],
+                                             residual_table(c, x))
+                    nodes = ", ".join(map(repr, dict.fromkeys(exc.nodes[:5])))
+                    raise relabel(exc, f"the run's values make over-determined data contradict "
+                                       f"each other at node(s) {nodes}: a value there is fixed "
+                                       f"twice; vary only one of the values a balance ties "
+                                       f"together. ")
+        if len(screened.negative):
+            raise negative_error(c, red, st, x, screened.negative)
+
+
+class Batch:
+    """Quantities of draws of uncertain inputs, raising the first draw's error: the balance
+    half of runs.RunEngine under the name it had (Batch(net, c, bound).quantities(V))."""
+
+    def __init__(self, net, c: Compiled, bound: list[Bound], columns=("quantity",),
+                 reuse: bool = True, flows=None):
+        self.net, self.c, self.bound = net, c, bound
+        self.balances = Balances(c, bound, reuse=reuse)
+
+    def quantities(self, V: np.ndarray, first: int = 0) -> np.ndarray:
+        V = np.atleast_2d(np.asarray(V, dtype=float))
+        labels = Labels("draw", first, self.bound, V)
+        matrix = self.balances.matrix
+        same = np.all(V[:, matrix] == [b.nominal for b, m in zip(self.bound, matrix) if m],
+                      axis=1) if matrix.any() else np.ones(len(V), dtype=bool)
+        x = np.empty((self.c.n_flows, len(V)))
+        failed: dict = {}
+        rhs = np.flatnonzero(same)
+        if len(rhs):
+            x[:, rhs], errs = self.balances.rhs_runs(V[rhs], labels.subset(rhs))
+            failed.update({rhs[k]: e for k, e in errs.items()})
+        for d in np.flatnonzero(~same):
+            try:
+                x[:, d] = self.balances.solve_anew(V[d])
+            except FlowgraphError as exc:
+                failed[d] = relabel(exc, labels[d])
+        if failed:
+            raise failed[min(failed)]
         return x
 
-    def _refactorised(self, v: np.ndarray) -> np.ndarray:
-        c = apply(self.c, self.bound, v)
-        red = reduce_system(c)
-        z = np.zeros(red.R.shape[1])
-        if len(self.cols):
-            A = red.R[self.rows][:, self.cols]
-            try:
-                z[self.cols] = BlockSolver(A).solve(red.r[self.rows])
-                if np.isfinite(z).all() and not solves(A, z[self.cols], red.r[self.rows]):
-                    raise SingularBlock(self.cols, "numerically singular")
-            except SingularBlock:
-                raise BalanceError(f"a draw of the inputs makes the balances singular (shares "
-                                   f"that pass everything on around a loop): "
-                                   f"{_values(self.bound, v)}") from None
-        self._check_surplus(red.R, z[:, None], red.r[:, None])
-        return red.flows_of(z)
 
-    def _check_surplus(self, R, z, r) -> None:
-        if not len(self.surplus) or not np.isfinite(z).all():
-            return
-        Rs = R[self.surplus]
-        res = Rs @ z - r[self.surplus]
-        scale = abs(Rs) @ np.abs(z) + np.abs(r[self.surplus])
-        bad = np.abs(res) > SURPLUS_RTOL * np.maximum(scale, 1e-300)
-        if bad.any():
-            nodes = self.c.node_ids[self.red.row_node[self.surplus[np.any(bad, axis=1)]]]
-            raise InconsistentError(
-                "the drawn inputs make over-determined data contradict each other at node(s) "
-                f"{', '.join(map(repr, nodes[:5]))}: an uncertain quantity there is fixed "
-                f"twice; vary only one of the values the balance ties together",
-                nodes=list(nodes))
-
-    # -- everything -----------------------------------------------------------------------------
-    def evaluate(self, V: np.ndarray, progress=None, chunk: int = 64) -> dict:
-        """The recorded columns (draws x kept flows) for each row of V."""
-        n = len(V)
-        out = {col: np.empty((n, len(self.keep))) for col in self.columns}
-        for lo in range(0, n, chunk):
-            block = V[lo:lo + chunk]
-            X = self.quantities(block, first=lo)
-            for d in range(len(block)):
-                self.record(out, lo + d, block[d], X[:, d])
-                if progress is not None:
-                    progress.update(lo + d + 1)
-        return out
-
-    def record(self, out: dict, row: int, v: np.ndarray, x: np.ndarray, computed=None):
-        """Store one draw's columns; `computed` = values(v, x) if the caller has it."""
-        k = self.keep
-        if "quantity" in out:
-            out["quantity"][row] = x[k]
-        if not self.values_needed:
-            return
-        c, values = self.values(v, x, row) if computed is None else computed
-        names = list(values.names)
-        for col in self.columns:
-            if col == "quantity":
-                continue
-            if col == "cost":
-                idx = [names.index(a) for a in COST_ATTRIBUTES]
-                out[col][row] = values.flow[k][:, idx].sum(axis=1)
-            elif col == "value":
-                out[col][row] = x[k] * np.nan_to_num(c.price[k], nan=0.0)
-            elif col == "price":
-                out[col][row] = c.price[k]
-            else:
-                out[col][row] = values.flow[k, names.index(col)]
-
-    def values(self, v: np.ndarray, x: np.ndarray, row: int | None = None):
-        """The draw's compiled arrays (prices, factors, own costs) and its value flow; an
-        error names the draw (number `row`) and its input values."""
-        if self.value_idx:
-            c = apply(self.c, [self.bound[j] for j in self.value_idx], v[self.value_idx])
-        else:
-            c = self.c
-        try:
-            return c, propagate(c, x, cache=self.prop_cache)
-        except FlowgraphError as exc:
-            label = self.draw_label(row, v) if row is not None else ""
-            raise type(exc)(f"{label}{exc}", nodes=exc.nodes, flows=exc.flows,
-                            origin=exc.origin) from None
-
-    def result(self, c, x, values, scenario: str | None = None) -> Result:
-        """A Result for one draw (for figures)."""
-        bal = Balance(x, np.zeros(0), self.red, self.balance.structure, None, np.zeros(0),
-                      np.zeros(0, np.int64))
-        return Result(c, bal, values, scenario=scenario)
+def values_text(bound, v, changed=None, limit: int = 10) -> str:
+    """'flow 'x' quantity = 3, ...': a run's parameter values (those `changed` marks, if
+    given; at most `limit`), for messages."""
+    idx = np.arange(len(bound)) if changed is None else np.flatnonzero(changed)
+    shown = ", ".join(f"{bound[j].name} = {v[j]:.6g}" for j in idx[:limit])
+    return shown + (f" and {len(idx) - limit} more" if len(idx) > limit else "")
 
 
-def _recipe_columns(c: Compiled, root, mult, flows: list[int]) -> sp.csr_matrix:
+class Labels:
+    """'run N (parameter = value, ...): ' per run, the prefix of its messages, written only
+    when a message needs it (a study of a thousand parameters fails rarely)."""
+
+    def __init__(self, word: str, first: int, bound, V: np.ndarray, changed=None, rows=None):
+        self.word, self.first, self.bound, self.V, self.changed = word, first, bound, V, changed
+        self.rows = np.arange(len(V)) if rows is None else np.asarray(rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> str:
+        d = int(self.rows[i])
+        changed = None if self.changed is None else self.changed[d]
+        return f"{self.word} {self.first + d} ({values_text(self.bound, self.V[d], changed)}): "
+
+    def subset(self, rows) -> Labels:
+        return Labels(self.word, self.first, self.bound, self.V, self.changed, self.rows[rows])
+
+
+def _recipe_columns(c: Compiled, root, mult, flows: np.ndarray) -> sp.csr_matrix:
     """Gq[f, j] = d g_f / d value of flows[j]: the recipe multiplier of every flow whose
     chain ends at that known flow (1 for the flow itself)."""
-    if not flows:
+    if not len(flows):
         return sp.csr_matrix((c.n_flows, 0))
     pos = np.full(c.n_flows, -1, dtype=np.int64)
-    pos[np.array(flows)] = np.arange(len(flows))
+    pos[flows] = np.arange(len(flows))
     j = pos[root]
     sel = np.flatnonzero((j >= 0) & (c.spec[root] == KNOWN))
     return sp.csr_matrix((mult[sel], (sel, j[sel])), shape=(c.n_flows, len(flows)))
-
-
-def _values(bound, v) -> str:
-    return ", ".join(f"{b.name} = {x:.6g}" for b, x in zip(bound, v))

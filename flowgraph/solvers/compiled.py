@@ -13,9 +13,10 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError, UnitError, name_list
+from ..errors import ModelError, name_list
 from ..model.network import BOUNDARY, NODE_KINDS, ROLES, Network
 from ..model.schema import COST_CATEGORIES, NEGATIVE_ROLES, allowed
+from .pairs import carrier_unit_pairs
 from .specs import FREE, KNOWN, PER, SHARE
 from .validation import check_closed_layers, check_shares
 
@@ -24,6 +25,12 @@ ALLOC_CODES = {name: i for i, name in enumerate(allowed("node", "allocation"))}
 LAYER_KEY = 16
 DEFAULT_NODE_LAYERS = {"process": ("mass",), "storage": ("mass",), "utility": (),
                        "source": (), "sink": ()}
+#: per-flow arrays a what-if may override (Compiled.overrides)
+FLOW_OVERRIDES = ("price", "tce", "co2")
+#: fields whose replacement changes the structure (derived arrays are then recomputed)
+STRUCTURAL = {"network", "node_ids", "node_kind", "flow_ids", "tail", "head", "spec",
+              "per_index", "layers", "pair", "pair_W", "pair_primary", "role_code",
+              "negative", "closed", "allocation", "stock"}
 
 
 @dataclass
@@ -68,19 +75,24 @@ class Compiled:
     node_origin: np.ndarray
     flow_origin: np.ndarray | None
     extra: dict = field(default_factory=dict)
+    #: per-flow arrays of a what-if (price, tce, co2) that override the per-pair tables
+    overrides: dict = field(default_factory=dict)
+    #: arrays derived from the structure alone (flows, nodes, specs, pairs), shared by every
+    #: copy made by replaced() that keeps the structure
+    derived: dict = field(default_factory=dict, repr=False)
 
-    # -- per-flow views ----------------------------------------------------------------------
-    @property
+    # -- per-flow views, computed once per instance (replaced() makes a new one) -------------
+    @cached_property
     def value(self) -> np.ndarray:
         """Known quantity of each flow (flow unit), 0 where not known."""
         return np.where(self.spec == KNOWN, self.param, 0.0)
 
-    @property
+    @cached_property
     def share(self) -> np.ndarray:
         """Transfer coefficient of each flow, 0 where none."""
         return np.where(self.spec == SHARE, self.param, 0.0)
 
-    @property
+    @cached_property
     def ratio(self) -> np.ndarray:
         """Recipe ratio of each flow, 0 where none."""
         return np.where(self.spec == PER, self.param, 0.0)
@@ -97,15 +109,17 @@ class Compiled:
 
     @cached_property
     def tce(self) -> np.ndarray:
-        return self.pair_tce[self.pair]
+        return self.overrides.get("tce", self.pair_tce[self.pair])
 
     @cached_property
     def co2(self) -> np.ndarray:
-        return self.pair_co2[self.pair]
+        return self.overrides.get("co2", self.pair_co2[self.pair])
 
     @cached_property
     def price(self) -> np.ndarray:
         """CNY per flow unit: the flow's own price, else its carrier's; NaN if neither."""
+        if "price" in self.overrides:
+            return self.overrides["price"]
         out = self.pair_price[self.pair]
         idx, val = self.flow_price
         out[idx] = val
@@ -136,10 +150,15 @@ class Compiled:
         return self.network.flow_frame()["allocation_share"].to_numpy(float)
 
     def replaced(self, **arrays) -> Compiled:
-        """A copy with some arrays replaced (a what-if draw; this one is not changed): the
-        per-flow views value, share and ratio go into `param`; price, tce and co2 override
-        the per-pair tables; any field (node_costs, node_co2, ...) is replaced as it is."""
+        """A copy with some arrays replaced (a what-if run; this one is not changed): the
+        per-flow views value, share and ratio go into `param`; price, tce and co2 become
+        per-flow overrides of the per-pair tables; any field (node_costs, node_co2, ...) is
+        replaced as it is. Arrays derived from the structure are shared with the copy
+        unless a structural field is replaced."""
         own = {f.name for f in fields(self)}
+        unknown = set(arrays) - own - {"value", "share", "ratio", *FLOW_OVERRIDES}
+        if unknown:
+            raise KeyError(f"Compiled has no array {sorted(unknown)}")
         changes = {k: v for k, v in arrays.items() if k in own}
         param = None
         for name, code in (("value", KNOWN), ("share", SHARE), ("ratio", PER)):
@@ -149,19 +168,18 @@ class Compiled:
                 param[sel] = np.asarray(arrays[name])[sel]
         if param is not None:
             changes["param"] = param
-        unknown = set(arrays) - own - {"value", "share", "ratio", "price", "tce", "co2"}
-        if unknown:
-            raise KeyError(f"Compiled has no array {sorted(unknown)}")
-        new = replace(self, **changes)
-        for name in ("price", "tce", "co2"):
-            if name in arrays:
-                new.__dict__[name] = np.asarray(arrays[name], dtype=float)
-        return new
+        overrides = {name: np.asarray(arrays[name], dtype=float)
+                     for name in FLOW_OVERRIDES if name in arrays}
+        if overrides:
+            changes["overrides"] = {**self.overrides, **overrides}
+        if set(changes) & STRUCTURAL:
+            changes["derived"] = {}
+        return replace(self, **changes)
 
     def factor(self, name: str, idx) -> np.ndarray:
-        """Per-unit tce or co2 of the flows `idx`, honouring per-flow overrides (replaced)."""
-        if name in self.__dict__:
-            return self.__dict__[name][idx]
+        """Per-unit tce or co2 of the flows `idx`, honouring per-flow overrides."""
+        if name in self.overrides:
+            return self.overrides[name][idx]
         return getattr(self, f"pair_{name}")[self.pair[idx]]
 
     def weight(self, layer: int, idx=None) -> np.ndarray:
@@ -170,13 +188,40 @@ class Compiled:
 
     def prices(self, idx) -> np.ndarray:
         """Prices of the flows `idx` (see price) without expanding the full array."""
-        if "price" in self.__dict__:
-            return self.price[idx]
+        if "price" in self.overrides:
+            return self.overrides["price"][idx]
         out = self.pair_price[self.pair[idx]]
         fi, fv = self.flow_price
         pos = pd.Index(fi).get_indexer(idx) if len(fi) else np.full(len(idx), -1)
         out[pos >= 0] = fv[pos[pos >= 0]]
         return out
+
+    def derive(self, name: str, build):
+        """An array derived from the structure alone (`build(self)`), built once and shared
+        by the copies replaced() makes."""
+        if name not in self.derived:
+            self.derived[name] = build(self)
+        return self.derived[name]
+
+    @cached_property
+    def key_coefficients(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The allocation key weight of each flow at its source node is coef * quantity, or
+        a fixed weight: (coef per flow, indices of fixed-weight flows, their weights). By the
+        source node's key: mass or energy content, a layer (an element), the price
+        (economic value, NaN counted 0) or the flow's allocation_share (fixed)."""
+        code = self.allocation[self.tail]
+        coef = np.zeros(self.n_flows)
+        for name, layer in (("mass", "mass"), ("energy", "energy")):
+            sel = np.flatnonzero(code == ALLOC_CODES[name])
+            coef[sel] = self.weight(self.layer_index(layer), sel)
+        sel = np.flatnonzero(code == ALLOC_CODES["value"])
+        coef[sel] = np.nan_to_num(self.prices(sel), nan=0.0)
+        sel = np.flatnonzero(code >= LAYER_KEY)
+        coef[sel] = self.pair_W[self.pair[sel], code[sel] - LAYER_KEY]
+        fixed = np.flatnonzero(code == ALLOC_CODES["fixed"])
+        share = np.nan_to_num(self.allocation_share[fixed], nan=0.0) if len(fixed) else \
+            np.zeros(0)
+        return coef, fixed, share
 
     @property
     def incidence(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -269,7 +314,7 @@ def compile_network(net: Network) -> Compiled:
 
     carrier = flows["carrier"].to_numpy(dtype=object)
     unit = flows["unit"].to_numpy(dtype=object)
-    pair, tables = _carrier_unit_pairs(net, carrier, unit, flow_ids, f_origin)
+    pair, tables = carrier_unit_pairs(net, carrier, unit, flow_ids, f_origin)
     del carrier, unit
     own_price = flows["price"].to_numpy(dtype=float)
     priced = np.flatnonzero(~np.isnan(own_price))
@@ -383,70 +428,6 @@ def _specs(flows, flow_ids, origin):
     param[has_s] = s[has_s]
     param[has_per] = r[has_per]
     return spec, param, per_index
-
-
-def _carrier_unit_pairs(net, carrier, unit, flow_ids, origin):
-    """Code each flow by its (carrier, unit) pair and compute, once per pair, the layer
-    weights, primary layer, tce, CO2, price, cost category and names."""
-    n = len(carrier)
-    c_codes, c_uniq = pd.factorize(pd.Series(carrier, dtype=object), use_na_sentinel=False)
-    u_codes, u_uniq = pd.factorize(pd.Series(unit, dtype=object), use_na_sentinel=False)
-    nu = max(len(u_uniq), 1)
-    combined = c_codes.astype(np.int64) * nu + u_codes
-    seen = np.zeros(max(len(c_uniq), 1) * nu, dtype=np.int64) - 1
-    present = np.zeros(len(seen), dtype=bool)
-    present[combined] = True
-    pair_keys = np.flatnonzero(present)
-    seen[pair_keys] = np.arange(len(pair_keys))
-    pair = seen[combined].astype(np.int32) if n else np.zeros(0, np.int32)
-    uniques = [(c_uniq[p // nu], u_uniq[p % nu]) for p in pair_keys]
-    layers = ["mass", "energy"]
-    for cname in c_uniq:
-        car = net.carriers.get(cname)
-        if car is not None:
-            layers += [lay for lay in car.balance_layers if lay not in layers]
-    k = len(uniques)
-    W_u = np.zeros((k, len(layers)))
-    prim_u = np.full(k, -1, dtype=np.int16)
-    tce_u, co2_u, price_u = np.zeros(k), np.zeros(k), np.full(k, np.nan)
-    cat_u = np.zeros(k, dtype=np.int8)
-    kind_u = np.empty(k, dtype=object)
-    carrier_u = np.empty(k, dtype=object)
-    unit_u = np.empty(k, dtype=object)
-    for j, (cname, uname) in enumerate(uniques):
-        car = net.carriers.get(cname)
-        if car is None:
-            first = int(np.argmax(pair == j))
-            raise ModelError(f"flow '{flow_ids[first]}': carrier '{cname}' is not declared",
-                             flows=[flow_ids[first]], origin=_at(origin, first))
-        if not isinstance(uname, str):
-            uname = car.unit
-        try:
-            car.check_unit(uname, "flow")
-            weights = car.weights(uname)
-            to_carrier = _unit_ratio(uname, car.unit)
-        except UnitError as exc:
-            first = int(np.argmax(pair == j))
-            msg = str(exc).replace("flow:", f"flow '{flow_ids[first]}':", 1)
-            raise UnitError(msg, flows=[flow_ids[first]], origin=_at(origin, first)) from None
-        for lay, w in weights.items():
-            W_u[j, layers.index(lay)] = w
-        present_l = [layers.index(lay) for lay in car.balance_layers if lay in weights]
-        prim_u[j] = present_l[0] if present_l else -1
-        tce_u[j] = (car.tce or 0.0) * to_carrier
-        co2_u[j] = (car.co2 or 0.0) * to_carrier
-        price_u[j] = car.price * to_carrier if car.price is not None else np.nan
-        cat_u[j] = COST_CATEGORIES.index(car.category)
-        kind_u[j], carrier_u[j], unit_u[j] = car.kind, cname, uname
-    tables = {"layers": layers, "pair_W": W_u, "pair_primary": prim_u, "pair_tce": tce_u,
-              "pair_co2": co2_u, "pair_price": price_u, "pair_category": cat_u,
-              "pair_carrier": carrier_u, "pair_kind": kind_u, "pair_unit": unit_u}
-    return pair, tables
-
-
-def _unit_ratio(flow_unit: str, carrier_unit: str) -> float:
-    from ..model import units
-    return units.factor(flow_unit, carrier_unit)
 
 
 def _node_layers(nodes, kind, layers, node_ids, origin):

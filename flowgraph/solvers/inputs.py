@@ -40,12 +40,13 @@ DOMAIN = {"value": (0.0, None), "share": (0.0, 1.0), "ratio": (0.0, None),
 @dataclass(frozen=True)
 class Input:
     """An uncertain number of a network: kind ('flow', 'carrier', 'node'), the id, the
-    attribute (TARGETS) and its distribution."""
+    attribute (TARGETS) and its distribution (None for a parameter whose values are given,
+    as in a sweep)."""
 
     kind: str
     id: object
     attribute: str
-    dist: object
+    dist: object = None
     origin: str | None = None
 
     def __post_init__(self):
@@ -86,7 +87,7 @@ class Bound:
     """An input fixed to a compiled network: array[index] = draw x factor."""
 
     input: Input
-    dist: object            # resolved: sample, expectation, variance
+    dist: object            # resolved: sample, expectation, variance (None: no distribution)
     array: str              # a Compiled array name
     index: np.ndarray       # positions in it (flows or nodes)
     factor: np.ndarray
@@ -159,13 +160,16 @@ def _bind(inp: Input, c: Compiled, positions: dict) -> Bound:
         car = c.network.carriers.get(inp.id)
         if car is None:
             fail("no such carrier")
-        idx = np.flatnonzero(c.carrier == inp.id)
+        pairs = np.flatnonzero(c.pair_carrier == inp.id)
+        idx = np.flatnonzero(np.isin(c.pair, pairs))
         if inp.attribute == "price":
-            own = c.network.flow_frame()["price"].to_numpy(float)
-            idx = idx[np.isnan(own[idx])]
+            idx = idx[~np.isin(idx, c.flow_price[0])]
         if not len(idx):
             fail("no flow uses it" + (" without a price of its own" if inp.attribute == "price" else ""))
-        factor = np.array([units.factor(u, car.unit) for u in c.unit[idx]], dtype=float)
+        per_pair = np.array([units.factor(c.pair_unit[p], car.unit) for p in pairs], dtype=float)
+        lookup = np.zeros(len(c.pair_unit))
+        lookup[pairs] = per_pair
+        factor = lookup[c.pair[idx]]
         nominal = getattr(car, inp.attribute)
         nominal = float(nominal) if nominal is not None else float("nan")
         return Bound(inp, _resolve(inp, nominal), inp.attribute, idx, factor, None, nominal)
@@ -182,6 +186,8 @@ def _bind(inp: Input, c: Compiled, positions: dict) -> Bound:
 
 
 def _resolve(inp: Input, nominal: float):
+    if inp.dist is None:                    # a parameter set by hand (a sweep), not drawn
+        return None
     try:
         return inp.dist.resolve(None if np.isnan(nominal) else nominal, inp.name)
     except ModelError as exc:

@@ -9,203 +9,212 @@ products only. With loops this is the linear system
     A = B + K A,   (I - K) A = B
 
 over node inflows A (one column per attribute), K[n, m] the share of m's value passed to n.
-All attributes are solved with one factorisation; flow values are then read off A.
+B is few columns times a small matrix, B = U C: purchases of one carrier inject price, tce
+and CO2 in fixed proportions, so one solve per column of U serves all the attributes they
+feed (U: per purchase group the amounts bought at each node, each node's own amounts).
+Flow values are read off A when first read (propagation.Propagation).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-import scipy.linalg
-import scipy.sparse as sp
 
 from ..errors import AllocationError, NonFiniteError, SingularError
 from ..model.schema import COST_CATEGORIES
 from .balance import CONSISTENCY_RTOL
 from .compiled import ALLOC_CODES, LAYER_KEY, Compiled
-from .sparse import BlockSolver, SingularBlock, fingerprint, verify
+from .keys import (
+    KeyPattern,
+    Keys,
+    allocation_keys,
+    core_solver,
+    identity_rows,
+    key_pattern,
+    solve_peeled,
+)
+from .propagation import (
+    FlowParts,
+    Injections,
+    NodeValues,
+    Origins,
+    Propagation,
+    purchase_groups,
+    tall_product,
+)
+from .sparse import SingularBlock, fingerprint, residual_excess
+from .threads import blas_limit
+
+__all__ = ["ATTRIBUTES", "CATEGORY_ATTRIBUTE", "COST_ATTRIBUTES", "Origins", "Propagation",
+           "allocation_keys", "default_origins", "propagate"]
 
 #: the attributes every result carries, in column order
 ATTRIBUTES = ("cost_material", "cost_energy", "cost_system", "cost_waste", "tce", "co2")
 #: the cost attribute each cost category feeds
 CATEGORY_ATTRIBUTE = dict(zip(COST_CATEGORIES, ATTRIBUTES[:4]))
 COST_ATTRIBUTES = ATTRIBUTES[:4]
+TCE, CO2, WASTE = ATTRIBUTES.index("tce"), ATTRIBUTES.index("co2"), ATTRIBUTES.index("cost_waste")
 
 
-@dataclass
-class Origins:
-    """Where value enters, one column per attribute.
-
-    flow: amounts carried by flows on top of what they are allocated (purchases from sources),
-          (flows, k), a dense array or a scipy.sparse matrix (mostly zeros: use sparse);
-    node: a node's own amounts, allocated by its key to all its outputs, (nodes, k);
-    negative: a node's own amounts allocated to its negative products only (waste
-          management), (nodes, k).
-    """
-
-    names: tuple[str, ...]
-    flow: np.ndarray
-    node: np.ndarray
-    negative: np.ndarray
+def purchases(c: Compiled) -> np.ndarray:
+    """Flows from source nodes (ascending): where purchased value enters."""
+    return c.derive("purchases", lambda c: np.flatnonzero((c.node_kind == "source")[c.tail]))
 
 
-@dataclass
-class Propagation:
-    """Propagated values: per flow, and per node what entered, left and stayed."""
+def purchase_coefficients(c: Compiled, rep: np.ndarray) -> np.ndarray:
+    """(len(rep), k): value per unit bought of the flows `rep`: the price in its cost
+    category's column (NaN counted 0), tce and CO2."""
+    coef = np.zeros((len(rep), len(ATTRIBUTES)))
+    coef[np.arange(len(rep)), c.pair_category[c.pair[rep]]] = \
+        np.nan_to_num(c.prices(rep), nan=0.0)
+    coef[:, TCE] = c.factor("tce", rep)
+    coef[:, CO2] = c.factor("co2", rep)
+    return coef
 
-    names: tuple[str, ...]
-    flow: np.ndarray       # (flows, k)
-    node_in: np.ndarray    # (nodes, k): inflows, own added amounts, purchases put on outflows
-    node_out: np.ndarray   # (nodes, k)
-    retained: np.ndarray   # (nodes, k): in - out; sinks absorb, storage holds stock
-    key: np.ndarray        # (flows,) allocation share of each flow at its source node
+
+def node_origins(c: Compiled) -> tuple[np.ndarray, np.ndarray]:
+    """(own, negative): each node's own amounts by attribute, and its waste-management cost
+    (allocated to its negative products only)."""
+    node = np.zeros((c.n_nodes, len(ATTRIBUTES)), order="F")
+    for i, cat in enumerate(COST_CATEGORIES):
+        if cat != "waste_management":
+            node[:, ATTRIBUTES.index(CATEGORY_ATTRIBUTE[cat])] = c.node_costs[:, i]
+    node[:, TCE] = c.node_tce
+    node[:, CO2] = c.node_co2
+    negative = np.zeros((c.n_nodes, len(ATTRIBUTES)), order="F")
+    negative[:, WASTE] = c.node_costs[:, COST_CATEGORIES.index("waste_management")]
+    return node, negative
 
 
 def default_origins(c: Compiled, x: np.ndarray) -> Origins:
     """Purchases priced on flows from sources, node costs, own CO2 and tce (ATTRIBUTES)."""
-    k = len(ATTRIBUTES)
-    purchase = np.flatnonzero(c.node_kind[c.tail] == "source")
-    xp = x[purchase]
-    pair = c.pair[purchase]
-    rows = np.concatenate([purchase] * 3)
-    cols = np.concatenate([c.pair_category[pair].astype(np.int64),
-                           np.full(len(purchase), ATTRIBUTES.index("tce")),
-                           np.full(len(purchase), ATTRIBUTES.index("co2"))])
-    vals = np.concatenate([xp * np.nan_to_num(c.prices(purchase), nan=0.0),
-                           xp * c.factor("tce", purchase), xp * c.factor("co2", purchase)])
-    keep = vals != 0
-    flow = sp.csc_matrix((vals[keep], (rows[keep], cols[keep])), shape=(c.n_flows, k))
-    node = np.zeros((c.n_nodes, k))
-    for i, cat in enumerate(COST_CATEGORIES):
-        if cat != "waste_management":
-            node[:, ATTRIBUTES.index(CATEGORY_ATTRIBUTE[cat])] = c.node_costs[:, i]
-    node[:, ATTRIBUTES.index("tce")] = c.node_tce
-    node[:, ATTRIBUTES.index("co2")] = c.node_co2
-    negative = np.zeros((c.n_nodes, k))
-    negative[:, ATTRIBUTES.index("cost_waste")] = c.node_costs[:, COST_CATEGORIES.index("waste_management")]
-    return Origins(ATTRIBUTES, flow, node, negative)
-
-
-def allocation_keys(c: Compiled, x: np.ndarray, negative: bool = True):
-    """Per flow: its share of its source node's value, and of the node's waste-management
-    cost (negative products only; None when `negative` is False); per node: the total key
-    weight of its outputs, and of its negative outputs."""
-    code = c.allocation[c.tail]
-    weight = np.zeros(c.n_flows)
-    for name, layer in (("mass", "mass"), ("energy", "energy")):
-        sel = np.flatnonzero(code == ALLOC_CODES[name])
-        weight[sel] = c.weight(c.layer_index(layer), sel) * x[sel]
-    sel = np.flatnonzero(code == ALLOC_CODES["value"])
-    weight[sel] = np.nan_to_num(c.prices(sel), nan=0.0) * x[sel]
-    sel = np.flatnonzero(code == ALLOC_CODES["fixed"])
-    if len(sel):
-        weight[sel] = np.nan_to_num(c.allocation_share[sel], nan=0.0)
-    sel = np.flatnonzero(code >= LAYER_KEY)
-    weight[sel] = c.pair_W[c.pair[sel], code[sel] - LAYER_KEY] * x[sel]
-    del code, sel
-    np.nan_to_num(weight, copy=False, nan=0.0)
-    # a storage node keeps the part of its value that stays in stock
-    total = np.bincount(c.tail, weights=weight, minlength=c.n_nodes) + _stock_weight(c)
-    neg = np.flatnonzero(c.negative)
-    neg_total = np.bincount(c.tail[neg], weights=weight[neg], minlength=c.n_nodes)
-    neg_key = None
-    if negative:
-        neg_key = np.zeros(c.n_flows)
-        d = neg_total[c.tail[neg]]
-        neg_key[neg] = np.divide(weight[neg], d, out=np.zeros(len(neg)), where=d > 0)
-    # key = weight / total at the tail, in place, in slices (no full-length temporaries)
-    step = 1 << 20
-    for lo in range(0, c.n_flows, step):
-        d = total[c.tail[lo:lo + step]]
-        part = weight[lo:lo + step]
-        np.divide(part, d, out=part, where=d > 0)
-        part[d <= 0] = 0.0
-    return weight, neg_key, total, neg_total
-
-
-def _stock_weight(c: Compiled) -> np.ndarray:
-    out = np.zeros(c.n_nodes)
-    for name in ("mass", "energy"):
-        sel = c.allocation == ALLOC_CODES[name]
-        out[sel] = np.maximum(c.stock[sel, c.layer_index(name)], 0.0)
-    sel = np.flatnonzero(c.allocation >= LAYER_KEY)
-    out[sel] = np.maximum(c.stock[sel, c.allocation[sel] - LAYER_KEY], 0.0)
-    return out
+    rows = purchases(c)
+    group, first = purchase_groups(c, rows)
+    inj = Injections(rows, x[rows], group, purchase_coefficients(c, rows[first]))
+    node, negative = node_origins(c)
+    return Origins(ATTRIBUTES, inj, node, negative)
 
 
 @np.errstate(over="ignore", invalid="ignore")   # overflow is found by name, not warned of
 def propagate(c: Compiled, x: np.ndarray, origins: Origins | None = None, *,
               cache: dict | None = None, rtol: float = CONSISTENCY_RTOL) -> Propagation:
-    """Solve (I - K) A = B for all attributes at once and read off the flow values.
+    """Solve (I - K) A = B for all attributes at once; flow values follow when read.
 
-    Column by column where arrays are flows x attributes, so that memory stays at one such
-    array (the result) plus one column of temporaries. A node no value is allocated to (a
-    source) holds exactly its own amounts; what a node retains within rtol of its throughput
-    is rounding noise, set to 0; a non-finite value raises NonFiniteError by name."""
+    A node no value is allocated to (a source) holds exactly its own amounts; what a node
+    retains within rtol of its throughput is rounding noise, set to 0; a non-finite value
+    raises NonFiniteError by name."""
     origins = origins if origins is not None else default_origins(c, x)
     names = tuple(origins.names)
-    k = len(names)
-    n = c.n_nodes
+    inj = origins.flow if isinstance(origins.flow, Injections) else \
+        Injections.from_matrix(origins.flow, len(names))
     negative = np.asarray(origins.negative, dtype=float)
-    has_negative = np.abs(negative).sum(axis=0) > 0
-    key, neg_key, total, neg_total = allocation_keys(c, x, negative=bool(has_negative.any()))
-    _check_allocatable(c, origins, neg_total)
-    inj = sp.csc_matrix(origins.flow)          # purchases: few rows carry anything
-    B = np.array(origins.node, dtype=float, copy=True)
-    for j in range(k):
-        r, v = _column(inj, j)
-        B[:, j] += np.bincount(c.head[r], weights=v, minlength=n)
-        if has_negative[j]:
-            B[:, j] += np.bincount(c.head, weights=neg_key * negative[c.tail, j], minlength=n)
+    keys = allocation_keys(c, x, negative=bool(negative.any()))
+    _check_allocatable(c, origins, keys.neg_total)
+    B, U, C = origin_columns(c, inj, np.asarray(origins.node, dtype=float), negative, keys)
     if not np.isfinite(B.sum()) and not np.isfinite(B).all():
-        raise _nonfinite_origins(c, names, inj, B)
-    on = np.flatnonzero(key)
-    diag = np.arange(n, dtype=c.head.dtype)
-    A_mat = sp.csr_matrix((np.concatenate([np.ones(n), -key[on]]),
-                           (np.concatenate([diag, c.head[on]]), np.concatenate([diag, c.tail[on]]))),
-                          shape=(n, n))
-    del on, diag
-    A_mat.sum_duplicates()
-    A = np.zeros((n, k))
-    live = np.flatnonzero(np.abs(B).sum(axis=0) > 0)
-    if len(live):
-        A[:, live] = _solve_checked(A_mat, B[:, live], cache, c, rtol)
-    # a row of I - K that is the identity's (nothing allocated in) solves exactly to B
-    alone = np.flatnonzero(np.diff(A_mat.indptr) == 1)
-    alone = alone[A_mat.data[A_mat.indptr[alone]] == 1.0]
-    A[alone] = B[alone]
-    del A_mat, B
-    flow = np.empty((c.n_flows, k), order="F")
-    node_in = A + negative
-    node_out = np.empty((n, k))
-    for j in range(k):
-        col = flow[:, j]                    # a contiguous column of the result: no temporaries
-        np.take(A[:, j], c.tail, out=col)
-        col *= key
-        if has_negative[j]:
-            col += neg_key * negative[c.tail, j]
-        r, v = _column(inj, j)
-        col[r] += v
-        node_in[:, j] += np.bincount(c.tail[r], weights=v, minlength=n)
-        node_out[:, j] = np.bincount(c.tail, weights=col, minlength=n)
-    # every flow's value is in its tail's node_out: a non-finite one makes the sum so
-    if not np.isfinite(node_in.sum() + node_out.sum()) and not (
-            np.isfinite(node_in).all() and np.isfinite(node_out).all()):
-        raise _nonfinite_nodes(c, names, node_in + node_out, flow)
-    retained = node_in - node_out           # what stays: in - out, noise where they are equal
-    tol = np.abs(node_in)
-    np.maximum(tol, np.abs(node_out), out=tol)
-    tol *= rtol
-    retained[np.abs(retained) <= tol] = 0.0
-    _check_stuck(c, retained, total)
-    return Propagation(names, flow, node_in, node_out, retained, key)
+        raise nonfinite_origins(c, names, inj, B)
+    pat = key_pattern(c)
+    data = pat.data(keys.key)
+    Y = np.zeros_like(U)
+    if U.shape[1]:
+        with blas_limit():
+            Y = solve_values(pat, data, U, cache, c)
+    alone = identity_rows(c, pat, data, keys.key)
+    return finish(c, names, Y, C, keys, negative, inj, rtol, alone, B[alone])
 
 
-def _nonfinite_origins(c: Compiled, names, inj: sp.csc_matrix, B: np.ndarray) -> NonFiniteError:
+def origin_columns(c: Compiled, inj: Injections, own: np.ndarray, negative: np.ndarray,
+                   keys: Keys):
+    """B (nodes x k) and its factors U C: one column of U per purchase group, per column
+    of own amounts and per attribute of waste-management cost; when that is not fewer
+    columns than B has live ones, U is B's live columns and C selects them."""
+    n, k = own.shape
+    G = inj.group_sums(c.head, n) if inj.few else None
+    B = own.copy(order="F")
+    B += tall_product(G, inj.coef) if G is not None else inj.node_sums(c.head, n)
+    neg_cols = np.flatnonzero(negative.any(axis=0))
+    Bn = np.zeros((n, len(neg_cols)), order="F")
+    if len(neg_cols):
+        neg = c.derive("negative_flows", lambda c: np.flatnonzero(c.negative))
+        for i, j in enumerate(neg_cols):
+            Bn[:, i] = np.bincount(c.head[neg], weights=keys.neg_key[neg] *
+                                   negative[c.tail[neg], j], minlength=n)
+        B[:, neg_cols] += Bn
+    live = np.flatnonzero(B.any(axis=0))
+    own_cols = np.flatnonzero(own.any(axis=0))
+    eye = np.eye(k)
+    if G is not None and inj.n_groups + len(own_cols) + len(neg_cols) < len(live):
+        used = np.flatnonzero(np.abs(G).sum(axis=0) > 0)
+        U = np.column_stack([G[:, used], own[:, own_cols], Bn])
+        C = np.vstack([inj.coef[used], eye[own_cols], eye[neg_cols]])
+        return B, U, C
+    return B, B[:, live], eye[live]
+
+
+def solve_values(pat: KeyPattern, data: np.ndarray, U: np.ndarray, cache,
+                 c: Compiled) -> np.ndarray:
+    """Y = (I - K)^-1 U: the core of I - K by a cached factorisation when it is the same
+    matrix, its solution verified column by column; refactorised (fresh, then with pivoting
+    everywhere) if a residual is too large."""
+    Mc = pat.core.matrix(data, drop_zeros=True)
+    key = ("value", fingerprint(Mc)) if cache is not None else None
+    cached = [cache[key]] if cache is not None and key in cache else []
+    for attempt in cached + ["fast", "robust"]:
+        try:
+            solver = core_solver(pat, Mc, attempt)
+            Y, rhs, Yc = solve_peeled(pat, data, U, solver.solve)
+        except SingularBlock as exc:
+            raise _stuck(c, exc.columns) from None
+        if (residual_excess(Mc, Yc, rhs) <= 1.0).all():
+            if cache is not None:
+                for k in [k for k in cache if isinstance(k, tuple) and k and k[0] == "value"]:
+                    del cache[k]
+                cache[key] = solver
+            return Y
+    raise SingularError("value cannot be propagated: the allocation system is numerically "
+                        "singular (a loop passing on almost everything it receives)")
+
+
+def finish(c: Compiled, names, Y: np.ndarray, C: np.ndarray, keys: Keys,
+           negative: np.ndarray, inj: Injections, rtol: float, alone, alone_values,
+           plus=None) -> Propagation:
+    """The propagated values of A = Y C (+ plus), B at the nodes `alone` (node values
+    computed when read: propagation.NodeValues), after the checks a solve makes: a
+    non-finite value and value stuck at a node with outputs are refused by name."""
+    sources, place = purchase_sources(c, inj)
+    sold = inj.sums_at(place, len(sources)) if len(sources) else np.zeros((0, C.shape[1]))
+    nodes = NodeValues(Y, C, rtol, alone, alone_values, negative, keys.passed,
+                       keys.neg_total > 0, sources, sold, plus)
+    values = Propagation(names, None, None, None, None, keys.key,
+                         FlowParts(c.tail, nodes, keys.key, keys.neg_key, inj))
+    scale = np.abs(Y).max(initial=0.0) * np.abs(C).max(initial=0.0) * max(C.shape[0], 1)
+    finite = bool(np.isfinite(scale)) and scale < 1e300 and (
+        plus is None or bool(np.isfinite(plus[1]).all()))
+    if not finite and not np.isfinite(nodes.A).all():
+        raise _nonfinite_nodes(c, names, nodes.node_in + nodes.node_out, values.flow)
+    _check_stuck(c, nodes, keys.total)
+    return values
+
+
+def purchase_sources(c: Compiled, inj: Injections) -> tuple[np.ndarray, np.ndarray]:
+    """The nodes the injected flows leave (sources, few) and, per injected flow, the place
+    of its node among them."""
+    if inj.rows is purchases(c):                # the usual purchases: found once
+        return c.derive("purchase_sources", lambda c: _sources(c.tail[inj.rows], c.n_nodes))
+    return _sources(c.tail[inj.rows], c.n_nodes)
+
+
+def _sources(tails: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    if len(tails) and (tails == tails[0]).all():
+        return tails[:1], np.zeros(len(tails), dtype=np.int64)
+    sources = np.unique(tails) if len(tails) < n // 8 else \
+        np.flatnonzero(np.bincount(tails, minlength=n))
+    return sources, np.searchsorted(sources, tails)
+
+
+def nonfinite_origins(c: Compiled, names, inj: Injections, B: np.ndarray) -> NonFiniteError:
     """Purchases (quantity x price or factor) and own amounts beyond the float range."""
     bad_cols = np.flatnonzero(~np.isfinite(B).all(axis=0))
-    flows = np.unique(np.concatenate([_column(inj, j)[0][~np.isfinite(_column(inj, j)[1])]
+    flows = np.unique(np.concatenate([inj.values(j)[0][~np.isfinite(inj.values(j)[1])]
                                       for j in bad_cols]))
     what = ", ".join(names[j] for j in bad_cols)
     if len(flows):
@@ -235,57 +244,6 @@ def _nonfinite_nodes(c: Compiled, names, A: np.ndarray, flow=None) -> NonFiniteE
         nodes=list(c.node_ids[nodes]), flows=list(c.flow_ids[flows]))
 
 
-def _solve_basis(solver, B: np.ndarray):
-    """Solve for a basis of B's columns only: attributes injected by the same purchases
-    (tce and energy cost of one carrier, say) are linearly dependent, and one solve serves
-    them all. Pivoted QR of the column-scaled B; dependence is exploited only where exact
-    to rounding (relative 1e-12), so nothing is approximated. Returns the solution and, for
-    columns rebuilt from the basis, the size of the terms each entry is summed from (None if
-    none was rebuilt): an entry far below its terms is their cancellation, a zero."""
-    scale = np.abs(B).max(axis=0)
-    if B.shape[1] == 1:
-        return solver.solve(B[:, 0])[:, None], None
-    Q, R, piv = scipy.linalg.qr(B / scale, mode="economic", pivoting=True)
-    d = np.abs(np.diag(R))
-    rank = int((d > 1e-12 * d[0]).sum())
-    if rank == B.shape[1]:
-        return solver.solve(B), None
-    Y = solver.solve(Q[:, :rank]).reshape(B.shape[0], rank)
-    R = R[:rank][:, np.argsort(piv)]                  # B / scale = Q R: columns in B's order
-    return (Y @ R) * scale, (np.abs(Y) @ np.abs(R)) * scale
-
-
-def _column(m: sp.csc_matrix, j: int):
-    """Row indices and values of column j of a CSC matrix."""
-    lo, hi = m.indptr[j], m.indptr[j + 1]
-    return m.indices[lo:hi], m.data[lo:hi]
-
-
-def _solve_checked(A_mat, B, cache, c, rtol: float) -> np.ndarray:
-    """Solve (I - K) A = B with a cached factorisation when the matrix is the same, verify,
-    and refactorise (fresh, then with pivoting everywhere) if the residual is too large.
-    Entries of columns rebuilt from a basis within rtol of their terms are set to 0."""
-    key = ("value", fingerprint(A_mat)) if cache is not None else None
-    attempts = ([cache[key]] if cache is not None and key in cache else []) + ["fast", "robust"]
-    for attempt in attempts:
-        try:
-            solver = BlockSolver(A_mat, robust=attempt == "robust") \
-                if attempt in ("fast", "robust") else attempt
-            X, terms = _solve_basis(solver, B)
-        except SingularBlock as exc:
-            raise _stuck(c, exc.columns) from None
-        if all(verify(A_mat, X[:, j], B[:, j]) is None for j in range(B.shape[1])):
-            if terms is not None:
-                X[np.abs(X) <= rtol * terms] = 0.0
-            if cache is not None:
-                for k in [k for k in cache if isinstance(k, tuple) and k and k[0] == "value"]:
-                    del cache[k]
-                cache[key] = solver
-            return X
-    raise SingularError("value cannot be propagated: the allocation system is numerically "
-                        "singular (a loop passing on almost everything it receives)")
-
-
 def _check_allocatable(c: Compiled, origins: Origins, neg_total: np.ndarray) -> None:
     waste = np.abs(origins.negative).sum(axis=1) > 0
     bad = np.flatnonzero(waste & (neg_total <= 0))
@@ -296,14 +254,22 @@ def _check_allocatable(c: Compiled, origins: Origins, neg_total: np.ndarray) -> 
             f"it on", nodes=list(c.node_ids[bad]))
 
 
-def _check_stuck(c: Compiled, retained: np.ndarray, total: np.ndarray) -> None:
+def _check_stuck(c: Compiled, nodes: NodeValues, total: np.ndarray) -> None:
     """Value that enters a node with outputs but cannot leave (no output carries the key)."""
-    has_out = np.bincount(c.tail, minlength=c.n_nodes) > 0
+    suspect = np.flatnonzero(total <= 0)
+    if not len(suspect):
+        return
+    has_out = c.derive("has_outflow", lambda c: np.bincount(c.tail, minlength=c.n_nodes) > 0)
+    holds = np.isin(c.node_kind[suspect], ["sink", "storage"])
+    suspect = suspect[has_out[suspect] & ~holds]
+    if not len(suspect) or not nodes.retained_rows(suspect).any():
+        return
+    retained = nodes.retained
+    suspect = suspect[retained[suspect].any(axis=1)]
     big = np.abs(retained).max(axis=0, initial=0.0)    # what the sinks absorb, say
-    mag = (np.abs(retained) / np.maximum(big, 1e-300)).max(axis=1) if retained.size else \
-        np.zeros(c.n_nodes)
-    holds = np.isin(c.node_kind, ["sink", "storage"])
-    bad = np.flatnonzero(has_out & ~holds & (total <= 0) & (mag > 1e-9))
+    mag = (np.abs(retained[suspect]) / np.maximum(big, 1e-300)).max(axis=1) \
+        if len(suspect) else np.zeros(0)
+    bad = suspect[mag > 1e-9]
     if len(bad):
         names = [list(ALLOC_CODES)[a] if a < LAYER_KEY else c.layers[a - LAYER_KEY]
                  for a in c.allocation[bad]]

@@ -33,6 +33,7 @@ from .balance import CONSISTENCY_RTOL, Balance
 from .compiled import compile_network
 from .constraints import BALANCE, EXACT, Constraints, build_constraints
 from .elimination import CHUNK, eliminate
+from .progress import Progress
 from .reconciled import (
     Reconciliation,
     critical_z,
@@ -149,9 +150,20 @@ def fit_constraints(k: Constraints, *, method: str = "auto", max_iter: int = 50,
     y0, sy = k.y0(), k.sigma_y()
     y = y0.copy()
     lin = _linearise(k, y, method)
+    bar = Progress(max_iter, "reconciliation", "iterations")
+    try:
+        y, lin, iterations = _iterate(k, lin, y, y0, sy, method, max_iter, tol, bar)
+    finally:
+        bar.close()
+    return _finish(k, lin, y, y0, sy, iterations)
+
+
+def _iterate(k, lin, y, y0, sy, method, max_iter, tol, bar):
+    """The linearisation steps of fit_constraints, counted on its progress bar."""
     iterations, last = 0, np.inf
     while True:
         iterations += 1
+        bar.update(iterations)
         D, e, _, _ = _redundancy(k, lin, y)
         y_new = _step(D, e, y0, sy)[0]
         moved = float(np.max(np.abs(y_new - y) / sy, initial=0.0))
@@ -167,7 +179,7 @@ def fit_constraints(k: Constraints, *, method: str = "auto", max_iter: int = 50,
                 f"moved a measured value by {moved:.3g} of its sigma); the measured transfer "
                 f"coefficients may be far from what the flows allow: check them, or give them "
                 f"larger sigmas")
-    return _finish(k, lin, y, y0, sy, iterations)
+    return y, lin, iterations
 
 
 def _linearise(k: Constraints, y: np.ndarray, method: str, elim=None) -> dict:

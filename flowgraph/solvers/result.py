@@ -7,7 +7,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .balance import Balance
+from ..model.network import ROLES
+from .balance import CONSISTENCY_RTOL, Balance
 from .compiled import Compiled
 from .diagnosis import describe_structure, residual_table
 from .propagate import ATTRIBUTES, COST_ATTRIBUTES, Propagation, propagate
@@ -16,6 +17,21 @@ from .specs import SPEC_NAMES
 #: columns of Result.flows, in order (a contract: DESIGN.md section 9)
 FLOW_COLUMNS = ("source", "target", "carrier", "kind", "role", "quantity", "unit", "cost",
                 *ATTRIBUTES)
+#: the first columns of Result.nodes: the nodes' own descriptions
+NODE_INFO = ("kind", "label", "firm", "sector", "stage", "system")
+#: the columns of Result.flows taken from the network as they are
+FLOW_INFO = ("source", "target", "label")
+
+
+def _node_info(c: Compiled) -> pd.DataFrame:
+    """The descriptive columns of Result.nodes, as the table holds them."""
+    nf = c.network.node_frame()
+    return pd.DataFrame({k: nf[k].to_numpy() for k in NODE_INFO}, index=c.node_ids.copy())
+
+
+def _flow_info(c: Compiled) -> pd.DataFrame:
+    f = c.network.flow_frame()
+    return pd.DataFrame({k: f[k].to_numpy() for k in FLOW_INFO}, index=c.flow_ids.copy())
 
 
 class Result:
@@ -69,6 +85,138 @@ class Result:
         """Flow quantities in flow units, in flow order (an array, for fast access)."""
         return self.balance.x
 
+    # -- columns of the flows and nodes tables, read from the arrays --------------------------
+    @property
+    def static(self) -> Compiled:
+        """The compiled arrays of the structure (ids, ends, kinds, carriers, specs): the
+        same for every run of one network, so reading them builds nothing per run."""
+        return self.compiled
+
+    def flow_columns(self) -> list[str]:
+        """The columns of `flows`, in order."""
+        return [*FLOW_COLUMNS[:8], *self.values.names, "spec", "negative", "price", "value",
+                "label"]
+
+    def flow_index(self, fid) -> int:
+        """Position of flow `fid` in the flow arrays, -1 if there is none."""
+        try:
+            return self.static.derive("flow_positions", _positions("flow_ids")).get(fid, -1)
+        except TypeError:                       # an unhashable id names no flow
+            return -1
+
+    def node_index(self, nid) -> int:
+        """Position of node `nid` in the node arrays, -1 if there is none."""
+        try:
+            return self.static.derive("node_positions", _positions("node_ids")).get(nid, -1)
+        except TypeError:
+            return -1
+
+    def column(self, name: str, idx=None) -> np.ndarray:
+        """A column of `flows` as an array (all flows, or the flows at positions `idx`),
+        computed from the arrays without building the table. Value columns of a run are
+        computed for the flows asked for only."""
+        if "flows" in self.__dict__:
+            values = self.flows[name].to_numpy()
+            return values if idx is None else values[np.asarray(idx)]
+        if idx is None:
+            cache = self.__dict__.setdefault("_columns", {})
+            if name not in cache:
+                cache[name] = self._column(name, None)
+            return cache[name]
+        return self._column(name, np.asarray(idx, dtype=np.int64))
+
+    def _column(self, name: str, idx) -> np.ndarray:
+        s = self.static
+        pick = (lambda a: a) if idx is None else (lambda a: a[idx])
+        if name == "quantity":
+            return pick(self.balance.x)
+        names = list(self.values.names)
+        if name in names:
+            return self.values.column(names.index(name), idx)
+        if name == "cost":
+            parts = [self.values.column(names.index(a), idx) for a in COST_ATTRIBUTES]
+            return ((parts[0] + parts[1]) + parts[2]) + parts[3]
+        if name == "price":
+            c = self.compiled
+            return c.price if idx is None else c.prices(idx)
+        if name == "value":
+            return pick(self.balance.x) * np.nan_to_num(self._column("price", idx), nan=0.0)
+        pair = {"carrier": s.pair_carrier, "kind": s.pair_kind, "unit": s.pair_unit}
+        if name in pair:
+            return pair[name][pick(s.pair)]
+        if name == "role":
+            return np.array(ROLES, dtype=object)[pick(s.role_code)]
+        if name == "spec":
+            return SPEC_NAMES[pick(s.spec)]
+        if name == "negative":
+            return pick(s.negative)
+        if name in FLOW_INFO:
+            return pick(s.derive("flow_info", _flow_info)[name].to_numpy())
+        raise KeyError(name)
+
+    def node_columns(self) -> list[str]:
+        """The columns of `nodes`, in order."""
+        layers = [f"{lay}_{col}" for lay in self._layers_shown() for col in ("in", "out", "residual")]
+        per = [f"{n}_{col}" for n in self.values.names for col in ("in", "out", "retained")]
+        return [*NODE_INFO, *layers, "cost_in", "cost_out", *per, "loss_cost"]
+
+    def node_value(self, n: int, name: str):
+        """Column `name` of `nodes` at node position n, from the arrays."""
+        if "nodes" in self.__dict__:
+            return self.nodes[name].to_numpy()[n]
+        v = self.values
+        names = list(v.names)
+        cost = [names.index(a) for a in COST_ATTRIBUTES]
+        if name in NODE_INFO:
+            return self.static.derive("node_info", _node_info)[name].to_numpy()[n]
+        if name in ("cost_in", "cost_out"):
+            arr = v.node_in if name == "cost_in" else v.node_out
+            return arr[n, cost].sum()
+        if name == "loss_cost":
+            return self._loss_cost()[n]
+        base, _, part = name.rpartition("_")
+        if base in names and part in ("in", "out", "retained"):
+            arr = {"in": v.node_in, "out": v.node_out, "retained": v.retained}[part]
+            return arr[n, names.index(base)]
+        if base in self._layers_shown() and part in ("in", "out", "residual"):
+            return self._layer_sums()[part][n, self.static.layers.index(base)]
+        raise KeyError(name)
+
+    def _loss_cost(self) -> np.ndarray:
+        s = self.static
+        neg = np.flatnonzero(s.negative)
+        cost = self._column("cost", neg)
+        return np.bincount(s.tail[neg], weights=cost, minlength=s.n_nodes)
+
+    def _layer_sums(self) -> dict:
+        """Per node and layer: in, out and residual as residual_table gives them (0 where
+        the table has no row)."""
+        if "_layers" not in self.__dict__:
+            c = self.static
+            L = len(c.layers)
+            inc_f, inc_l, w = c.incidence
+            wx = w * self.balance.x[inc_f]
+            size = c.n_nodes * L
+            head, tail = c.head[inc_f] * L + inc_l, c.tail[inc_f] * L + inc_l
+            inflow = np.bincount(head, weights=wx, minlength=size)
+            outflow = np.bincount(tail, weights=wx, minlength=size)
+            stock = c.stock.ravel()
+            keep = (np.bincount(head, minlength=size) + np.bincount(tail, minlength=size) > 0) \
+                | c.closed.ravel()
+            residual = inflow - outflow - stock
+            residual[np.abs(residual) <= CONSISTENCY_RTOL * (np.abs(inflow) + np.abs(outflow)
+                                                             + np.abs(stock))] = 0.0
+            self.__dict__["_layers"] = {k: np.where(keep, a, 0.0).reshape(c.n_nodes, L)
+                                        for k, a in (("in", inflow), ("out", outflow),
+                                                     ("residual", residual))}
+            self.__dict__["_layers_kept"] = keep.reshape(c.n_nodes, L).any(axis=0)
+        return self.__dict__["_layers"]
+
+    def _layers_shown(self) -> list[str]:
+        self._layer_sums()
+        kept = self.__dict__["_layers_kept"]
+        return [lay for lay, k in zip(self.static.layers, kept) if k]
+
     @cached_property
     def flows(self) -> pd.DataFrame:
         """One row per flow: source, target, carrier, kind, role, quantity, unit, cost,
@@ -99,10 +247,7 @@ class Result:
         """One row per node: kind, label, firm, stage, system; per layer in/out/residual;
         per attribute in (inflows plus own added), out, retained; loss_cost."""
         c = self.compiled
-        nf = self.network.node_frame()
-        frame = pd.DataFrame({k: nf[k].to_numpy() for k in
-                              ("kind", "label", "firm", "sector", "stage", "system")},
-                             index=c.node_ids.copy())
+        frame = self.static.derive("node_info", _node_info).copy()
         frame.index.name = "id"
         res = self.residuals
         for layer in c.layers:
@@ -120,8 +265,7 @@ class Result:
             frame[f"{name}_in"] = v.node_in[:, j]
             frame[f"{name}_out"] = v.node_out[:, j]
             frame[f"{name}_retained"] = v.retained[:, j]
-        neg_cost = np.where(c.negative, v.flow[:, cost_idx].sum(axis=1), 0.0)
-        frame["loss_cost"] = np.bincount(c.tail, weights=neg_cost, minlength=c.n_nodes)
+        frame["loss_cost"] = self._loss_cost()
         return frame
 
     @cached_property
@@ -138,12 +282,12 @@ class Result:
     def total(self, column: str, mask=None, **where) -> float:
         """Sum of a flows column over the flows matching `where` (column=value or list)
         and the boolean `mask` (one entry per flow) if given."""
-        f = self.flows
-        mask = np.ones(len(f), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+        n = self.static.n_flows
+        mask = np.ones(n, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
         for col, want in where.items():
-            vals = f[col].to_numpy()
-            mask &= np.isin(vals, want if isinstance(want, (list, tuple, set)) else [want])
-        return float(np.nansum(f[column].to_numpy()[mask]))
+            mask &= np.isin(self.column(col),
+                            want if isinstance(want, (list, tuple, set)) else [want])
+        return float(np.nansum(self.column(column, np.flatnonzero(mask))))
 
     def structure(self) -> dict:
         """Counts of the balance system: knowns, shares, recipes, unknowns, equations."""
@@ -184,3 +328,9 @@ def _purchases(r: Result) -> pd.DataFrame:
     f = r.flows
     kinds = r.network.node_frame()["kind"]
     return f[kinds.reindex(f["source"]).to_numpy() == "source"]
+
+
+def _positions(ids: str):
+    """A builder of {id: position} over the compiled arrays' `ids` (a dict lookup per
+    query, built once per structure)."""
+    return lambda c: dict(zip(getattr(c, ids).tolist(), range(len(getattr(c, ids)))))

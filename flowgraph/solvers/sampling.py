@@ -6,7 +6,7 @@ chosen figure (sensitivity). docs/methods/uncertainty.md has the mathematics.
 Inputs are flows' quantities, shares, recipe ratios and prices, carriers' prices and
 factors, nodes' own costs (inputs.py), each with a distribution (distributions.py); a flow's
 own sigma / share_sigma counts as a normal input unless sigmas=False. Draws are evaluated by
-batch.Batch, which reuses the balance factorisation while only known quantities vary.
+the run engine (runs.RunEngine), which reuses the factorisations of the nominal solve.
 """
 
 from __future__ import annotations
@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import FlowgraphError, ModelError
-from .batch import COLUMNS, Batch
+from ..errors import BalanceError, FlowgraphError, ModelError
+from .batch import COLUMNS
 from .compiled import compile_network
 from .distributions import describe
 from .inputs import bind, bind_each, merge, sigma_inputs
 from .progress import Progress
+from .runs import RunEngine
 from .solver import Solver
 
 PERCENTILES = (5, 50, 95)
@@ -47,7 +48,8 @@ class FigureModel:
 
 class _Model:
     """The base network (and the scenario networks the case's figures use) with the inputs
-    bound to each; runs a matrix of input values through all of them."""
+    bound to each, as run engines (runs.RunEngine); runs a matrix of input values through
+    all of them."""
 
     def __init__(self, net, inputs=None, *, sigmas=True, columns=COLUMNS, flows=None,
                  reuse=True, figures: FigureModel | None = None):
@@ -58,72 +60,88 @@ class _Model:
         if not self.inputs:
             raise ModelError("no uncertain inputs: give distributions (inputs=[...], or "
                              "[[uncertainty.input]] in the case) or sigmas on flows")
+        bad = [col for col in columns if col not in COLUMNS]
+        if bad:
+            raise ValueError(f"unknown column(s) {bad}; columns are {', '.join(COLUMNS)}")
+        self.columns = tuple(columns)
+        self.keep = np.arange(c.n_flows) if flows is None else c.flow_ids.get_indexer(list(flows))
+        if (self.keep < 0).any():
+            raise BalanceError(f"no flow {list(np.asarray(list(flows))[self.keep < 0])}")
         self.bound = bind(self.inputs, c)
-        self.base = Batch(net, c, self.bound, columns, reuse, flows)
+        self.base = RunEngine.from_compiled(c, self.bound, reuse=reuse, label="draw",
+                                            validate=False)
         self.figures = list(figures.figures) if figures is not None else []
+        self.values = bool(self.figures) or any(col != "quantity" for col in self.columns)
         self.notes: list[str] = []
         self.scenarios: dict = {}
         for name in sorted({f.scenario for f in self.figures if f.scenario not in (None, "base")}):
-            snet = figures.network_for(name)
-            sc = compile_network(snet)
-            keep, shift, bound = [], [], []
-            for j, (inp, b) in enumerate(zip(self.inputs, bind_each(self.inputs, sc))):
-                if b is None:
-                    self.notes.append(f"scenario '{name}': {inp.name} does not apply, held at "
-                                      f"its scenario value")
-                    continue
-                keep.append(j)
-                bound.append(b)
-                # a scenario that changes the value shifts every draw by its change
-                delta = b.nominal - self.bound[j].nominal
-                shift.append(delta if np.isfinite(delta) else 0.0)
-            self.scenarios[name] = (Batch(snet, sc, bound, ("quantity",), reuse),
-                                    np.array(keep, dtype=np.int64), np.array(shift))
+            self.scenarios[name] = self._scenario(name, figures.network_for(name), reuse)
+
+    def _scenario(self, name, snet, reuse):
+        """The engine of a figure's scenario, the inputs that apply to it, and the shift of
+        their values by what the scenario changes."""
+        sc = compile_network(snet)
+        keep, shift, bound = [], [], []
+        for j, (inp, b) in enumerate(zip(self.inputs, bind_each(self.inputs, sc))):
+            if b is None:
+                self.notes.append(f"scenario '{name}': {inp.name} does not apply, held at "
+                                  f"its scenario value")
+                continue
+            keep.append(j)
+            bound.append(b)
+            # a scenario that changes the value shifts every draw by its change
+            delta = b.nominal - self.bound[j].nominal
+            shift.append(delta if np.isfinite(delta) else 0.0)
+        engine = RunEngine.from_compiled(sc, bound, reuse=reuse, label="draw", validate=False)
+        return engine, np.array(keep, dtype=np.int64), np.array(shift)
 
     @property
     def flow_ids(self) -> pd.Index:
-        return self.base.c.flow_ids[self.base.keep]
+        return self.base.c.flow_ids[self.keep]
 
     def run(self, V: np.ndarray, progress=None, chunk: int = 64):
-        """Flows columns (rows of V x kept flows) and figures (rows of V x figures)."""
-        if not self.figures:
-            return self.base.evaluate(V, progress=progress, chunk=chunk), np.zeros((len(V), 0))
+        """Flows columns (rows of V x kept flows) and figures (rows of V x figures); the
+        first draw that fails raises its error."""
         n = len(V)
-        out = {col: np.empty((n, len(self.base.keep))) for col in self.base.columns}
+        out = {col: np.empty((n, len(self.keep))) for col in self.columns}
         figs = np.full((n, len(self.figures)), np.nan)
         for lo in range(0, n, chunk):
             block = V[lo:lo + chunk]
-            X = self.base.quantities(block, first=lo)
-            VS = {name: _shifted(b, block[:, keep], shift)
-                  for name, (b, keep, shift) in self.scenarios.items()}
-            XS = {name: self.scenarios[name][0].quantities(v, first=lo)
-                  for name, v in VS.items()}
-            for d in range(len(block)):
-                row = lo + d
-                computed = self.base.values(block[d], X[:, d], row)
-                self.base.record(out, row, block[d], X[:, d], computed)
-                results = {"base": self.base.result(computed[0], X[:, d], computed[1], "base")}
-                for name, (b, _, _) in self.scenarios.items():
-                    cs, vs = b.values(VS[name][d], XS[name][:, d], row)
-                    results[name] = b.result(cs, XS[name][:, d], vs, name)
-                figs[row] = _figure_values(self.model, results)
+            base = _solved(self.base.results(block, first=lo, values=self.values))
+            scen = {name: _solved(engine.results(_shifted(engine, block[:, keep], shift),
+                                                 first=lo))
+                    for name, (engine, keep, shift) in self.scenarios.items()}
+            for d, result in enumerate(base):
+                for col in self.columns:
+                    out[col][lo + d] = result.column(col, self.keep)
+                if self.figures:
+                    results = {"base": result, **{name: r[d] for name, r in scen.items()}}
+                    figs[lo + d] = _figure_values(self.model, results)
                 if progress is not None:
-                    progress.update(row + 1)
+                    progress.update(lo + d + 1)
         return out, figs
 
     def nominal(self):
         """The model as given: flows columns of the kept flows, and the case's figures."""
         r = Solver(self.net).solve()
-        flows = r.flows.loc[self.flow_ids, list(self.base.columns)]
+        flows = r.flows.loc[self.flow_ids, list(self.columns)]
         figs = {}
         if self.figures:
             figs = {f["name"]: f["value"] for f in self.model.nominal()}
         return flows, figs
 
 
-def _shifted(batch, V: np.ndarray, shift: np.ndarray) -> np.ndarray:
+def _solved(results: list) -> list:
+    """The results of a block of draws; the first draw that failed raises its error."""
+    for r in results:
+        if isinstance(r, FlowgraphError):
+            raise r
+    return results
+
+
+def _shifted(engine, V: np.ndarray, shift: np.ndarray) -> np.ndarray:
     out = V + shift[None, :]
-    for j, b in enumerate(batch.bound):
+    for j, b in enumerate(engine.bound):
         out[:, j] = b.clip(out[:, j])[0]
     return out
 

@@ -20,25 +20,18 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from scipy.sparse.csgraph import connected_components
 
+from .blocks import BlockTriangular, SingularBlock
+
+__all__ = ["BlockSolver", "SingularBlock", "SolveStats", "fingerprint", "residual_excess", "verify"]
+
 #: blocks at least this large are solved iteratively first (direct LU fill grows too fast)
 HUGE_BLOCK = 2000
 #: runs of blocks no larger than this are solved by batched dense inverses of the blocks and
 #: one triangular solve, without SuperLU
 SMALL_BLOCK = 32
-#: a block whose condition number exceeds this is treated as singular
-MAX_CONDITION = 1e13
 #: relative residual an iterative solve must reach to be accepted
 ITER_RTOL = 1e-12
 ACCEPT_RTOL = 1e-10
-
-
-class SingularBlock(Exception):
-    """A block of the system is singular; `columns` are its unknowns (original numbering)."""
-
-    def __init__(self, columns, reason: str = "singular"):
-        self.columns = np.asarray(columns)
-        self.reason = reason
-        super().__init__(f"{reason} block of {len(self.columns)} unknowns")
 
 
 @dataclass
@@ -78,7 +71,7 @@ class _Segment:
         self.method = "triangular" if single else ("iterative" if huge else "lu")
         if self.method == "lu" and not robust and sizes is not None and sizes.max() <= SMALL_BLOCK:
             self.method = "blocks"
-            self.blocks = _BlockTriangular(D.tocsr(), sizes, columns)
+            self.blocks = BlockTriangular(D.tocsr(), sizes, columns)
             self.lu = None
             self.D = None
             self.iterations = 0
@@ -144,96 +137,6 @@ class _Segment:
             self.method = "lu (iteration stalled)"
             return self.lu.solve(rhs)
         return x
-
-
-class _BlockTriangular:
-    """A run of small strong blocks: D = B + E with B block diagonal and E strictly lower
-    (between blocks). D x = b  <=>  (I + E B^-1) y = b,  x = B^-1 y, and I + E B^-1 is unit
-    lower triangular: block LU with the blocks inverted in batches (numpy, one call per block
-    size) and one scalar triangular solve. No SuperLU, no fill outside the blocks' couplings."""
-
-    def __init__(self, D: sp.csr_matrix, sizes: np.ndarray, columns):
-        n = D.shape[0]
-        starts = np.concatenate([[0], np.cumsum(sizes)])
-        block_of = np.repeat(np.arange(len(sizes)), sizes)
-        coo = D.tocoo()
-        inside = block_of[coo.row] == block_of[coo.col]
-        r_in, c_in, v_in = coo.row[inside], coo.col[inside], coo.data[inside]
-        blk_in = block_of[r_in]
-        # group blocks, and the entries inside them, by block size: one pass, then slices
-        size_list, counts = np.unique(sizes, return_counts=True)
-        small = sizes.astype(np.uint8)      # sizes <= SMALL_BLOCK < 256: numpy radix-sorts
-        blk_order = np.argsort(small, kind="stable")
-        blk_bounds = np.concatenate([[0], np.cumsum(counts)])
-        rank = np.empty(len(sizes), dtype=np.int64)     # a block's place among its size
-        rank[blk_order] = np.arange(len(sizes)) - np.repeat(blk_bounds[:-1], counts)
-        ent_size = small[blk_in]
-        ent_order = np.argsort(ent_size, kind="stable")
-        ent_bounds = np.searchsorted(ent_size[ent_order], np.append(size_list, np.inf))
-        # Binv is block diagonal: its CSR arrays are written in place, row r holding the
-        # columns of its own block
-        row_len = sizes[block_of]
-        indptr = np.concatenate([[0], np.cumsum(row_len)])
-        data = np.empty(indptr[-1])
-        indices = np.empty(indptr[-1], dtype=np.int64)
-        bad = []
-        for i, size in enumerate(size_list):
-            blocks = blk_order[blk_bounds[i]:blk_bounds[i + 1]]
-            e = ent_order[ent_bounds[i]:ent_bounds[i + 1]]
-            first = starts[blk_in[e]]
-            stack = np.zeros((len(blocks), size, size))
-            stack[rank[blk_in[e]], r_in[e] - first, c_in[e] - first] = v_in[e]
-            inv, ok = _inverses(stack)
-            for b in blocks[~ok]:
-                bad.append(np.arange(starts[b], starts[b + 1]))
-            local = np.arange(size)
-            base = starts[blocks][:, None, None]
-            dest = (indptr[base + local[None, :, None]] + local[None, None, :]).ravel()
-            data[dest] = inv.ravel()
-            indices[dest] = np.broadcast_to(base + local[None, None, :], inv.shape).ravel()
-        if bad:
-            raise SingularBlock(columns[np.concatenate(bad)])
-        self.Binv = sp.csr_matrix((data, indices, indptr), shape=(n, n))
-        E = sp.csr_matrix((coo.data[~inside], (coo.row[~inside], coo.col[~inside])), shape=(n, n))
-        self.L = (sp.identity(n, format="csr") + E @ self.Binv).tocsr()
-        self.L.sort_indices()
-
-    def solve(self, rhs: np.ndarray) -> np.ndarray:
-        y = spla.spsolve_triangular(self.L, rhs, lower=True, unit_diagonal=True)
-        return self.Binv @ y
-
-
-def _inverses(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Inverses of a stack of square blocks, and which are usable: a block whose 1-norm
-    condition exceeds MAX_CONDITION is singular for our purposes (its inverse is then 0)."""
-    if stack.shape[1] == 1:                     # most blocks of a plant: no LAPACK call
-        d = stack[:, 0, 0]
-        ok = np.isfinite(d) & (d != 0)
-        inv = np.zeros_like(stack)
-        inv[ok, 0, 0] = 1.0 / d[ok]
-        return inv, ok
-    if stack.shape[1] == 2:                     # a two-node loop: the closed form
-        a, b, c, d = stack[:, 0, 0], stack[:, 0, 1], stack[:, 1, 0], stack[:, 1, 1]
-        det = a * d - b * c
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv = np.stack([np.stack([d, -b], axis=1), np.stack([-c, a], axis=1)], axis=1) \
-                / det[:, None, None]
-    else:
-        try:
-            inv = np.linalg.inv(stack)
-        except np.linalg.LinAlgError:
-            inv = None
-    if inv is not None:
-        with np.errstate(invalid="ignore"):
-            cond = np.abs(stack).sum(axis=1).max(axis=1) * np.abs(inv).sum(axis=1).max(axis=1)
-        ok = np.isfinite(cond) & (cond < MAX_CONDITION)
-        inv[~ok] = 0.0
-        return inv, ok
-    ok = np.linalg.matrix_rank(stack) == stack.shape[1]
-    inv = np.zeros_like(stack)
-    if ok.any():
-        inv[ok] = np.linalg.inv(stack[ok])
-    return inv, ok
 
 
 def _lu(D, natural: bool, columns):
@@ -304,6 +207,7 @@ class BlockSolver:
         n = A.shape[0]
         self.n = n
         self.stats = SolveStats(n=n)
+        self.direct = None
         if n == 0:
             self.perm = np.zeros(0, dtype=np.int64)
             self.segments = []
@@ -339,6 +243,10 @@ class BlockSolver:
             single = bool(np.all(sizes[b:e] == 1))
             self._add(lo, seg_hi, A, perm, inv, single=single, huge=False, sizes=sizes[b:e])
             lo, b = seg_hi, e
+        self.direct = None
+        only = self.segments[0] if len(self.segments) == 1 else None
+        if only is not None and only.method == "blocks" and only.blocks.levels is not None:
+            self.direct = only.blocks.renumbered(self.perm)
         self.stats.factor_seconds = time.perf_counter() - t0
 
     def _add(self, lo, hi, A, perm, inv, single, huge, sizes):
@@ -355,6 +263,10 @@ class BlockSolver:
         """x with A x = b; b may hold several right-hand sides as columns."""
         t0 = time.perf_counter()
         b = np.asarray(b, dtype=float)
+        if self.direct is not None:                 # one run of small blocks, by levels
+            x = self.segments[0].blocks.solve(b, self.direct)
+            self.stats.solve_seconds += time.perf_counter() - t0
+            return x
         y = np.zeros_like(b)
         bp = b[self.perm]
         for seg in self.segments:
@@ -433,3 +345,21 @@ def verify(A, z, r, rtol: float = 1e-8, floor: float = 1e-12) -> float | None:
         return None
     worst = res / np.maximum(scale, 1e-300)
     return float(np.max(np.where(np.isfinite(worst), worst, np.inf)))
+
+
+def residual_excess(A, Z: np.ndarray, R: np.ndarray, rtol: float = 1e-8,
+                    floor: float = 1e-12) -> np.ndarray:
+    """Per column of Z (solutions of A Z = R): the largest ratio of a row's residual to
+    what verify() allows it (<= 1 passes; non-finite counts as failing). One sparse product
+    serves every column."""
+    res = np.abs(A @ Z - R)
+    absR = np.abs(R)
+    # |A| |Z| + |R| >= |R| row by row: most solves pass on |R| alone
+    if np.all(res <= rtol * absR + floor * np.max(absR, axis=0, initial=0.0)):
+        return np.zeros(Z.shape[1] if Z.ndim == 2 else 1)
+    scale = abs(A) @ np.abs(Z) + absR
+    allowed = rtol * scale + floor * np.max(scale, axis=0, initial=0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(res <= allowed, 0.0, res / np.maximum(allowed, 1e-300))
+    ratio[~np.isfinite(ratio)] = np.inf
+    return ratio.max(axis=0, initial=0.0)
