@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import strategies as st
 
 import flowgraph as fg
+
+#: Debian's Chromium, driven by Playwright for Python (never `playwright install`)
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-default-apps", "--disable-extensions"]
+
+
+@pytest.fixture(scope="session")
+def chromium_session():
+    """One Playwright and one Chromium for the whole session: Playwright's sync API runs
+    one instance per process, so every browser test module takes its browser from here.
+    Without them the tests skip, unless FLOWGRAPH_REQUIRE_BROWSER is set (CI sets it):
+    then they fail."""
+    required = bool(os.environ.get("FLOWGRAPH_REQUIRE_BROWSER"))
+    try:
+        from playwright import sync_api
+    except ImportError:
+        (pytest.fail if required else pytest.skip)(
+            "playwright is not installed (pip install -e '.[browser]')")
+    if not CHROMIUM.exists():
+        (pytest.fail if required else pytest.skip)(
+            f"{CHROMIUM} is not installed (apt-get install chromium)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
 
 
 @pytest.fixture

@@ -169,7 +169,9 @@ def test_cli_writes_tables_summary_and_a_self_contained_view(tmp_path, capsys):
                  "effects.csv", "report.html"):
         assert (out / name).exists()
     page = (out / "synergy_3d.html").read_text()
-    assert "<script src" not in page and "Plotly.newPlot" in page
+    # several pages in one folder share one local copy of plotly.js; nothing from outside
+    assert "Plotly.newPlot" in page and '<script src="http' not in page
+    assert '<script src="plotly.min.js">' not in page or (out / "plotly.min.js").exists()
     assert page.count('"type":"scatter3d"') >= 4           # three classes and the link traces
 
 

@@ -7,7 +7,7 @@ import pytest
 
 import flowgraph as fg
 from flowgraph.errors import FlowgraphError
-from flowgraph.model.report import Cards, Chart, Table
+from flowgraph.model.report import Cards, Chart, FlowGraph, Table
 from flowgraph.plugins.symbiosis import plugin
 
 PARK = """[case]
@@ -72,7 +72,8 @@ def test_the_cli_flags_come_from_the_schema():
 def test_the_report_is_data(tmp_path):
     report = plugin.report(_case(tmp_path))
     assert isinstance(report.blocks[0], Cards)
-    assert any(isinstance(b, Chart) and b.title == "Park map" for b in report.blocks)
+    assert any(isinstance(b, FlowGraph) and b.title == "Park map"
+               and b.options["layout"] == "geographic" for b in report.blocks)
     assert all(isinstance(b.figure, dict) for b in report.blocks if isinstance(b, Chart))
     assert any(isinstance(b, Table) and b.title == "Resilience by removal"
                for b in report.blocks)

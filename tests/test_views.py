@@ -13,6 +13,7 @@ import flowgraph as fg
 from flowgraph.numbers import fmt
 from flowgraph.views import layout as lay
 from flowgraph.views.graph import PHYSICS_LIMIT, graph_html, graph_view
+from flowgraph.views.graph_edges import WIDTH_MAX
 from flowgraph.views.page import html_page
 from flowgraph.views.palette import CARRIER_COLOURS, KIND_COLOURS, LOSS_COLOUR
 from flowgraph.views.sankey import ADDED, sankey_data, sankey_html
@@ -54,15 +55,14 @@ def test_graph_encodings(chain_result):
     assert g.colour_by == "kind"
     assert nodes["a"]["color"]["background"] == KIND_COLOURS["process"]
     assert nodes["in"]["shape"] == "triangle" and nodes["out"]["shape"] == "triangleDown"
-    # width grows with the amount on a log scale from 1 to 12 px; 'auto' measures each flow
-    # in its own balance layer: t for the material, GJ for power (1000 kWh = 3.6 GJ, the least)
-    order = sorted(CHAIN_MASS, key=CHAIN_MASS.get)
-    widths = [edges[k]["width"] for k in order]
-    assert widths == sorted(widths)
-    assert edges["power"]["width"] == 1.0 and edges["feed"]["width"] == 12.0
-    lo, hi = np.log10(3.6), np.log10(100.0)
-    expect_ab = 1 + 11 * (np.log10(AB) - lo) / (hi - lo)
-    assert edges["ab"]["width"] == pytest.approx(expect_ab, abs=0.01)
+    # width linear in the amount within each unit, one scale per unit, the widest edge of a
+    # unit at WIDTH_MAX px: 'auto' measures each flow in its own balance layer, t for the
+    # material, GJ for power (1000 kWh = 3.6 GJ, alone in its unit, so the widest of GJ)
+    for k, q in CHAIN_MASS.items():
+        assert edges[k]["width"] == pytest.approx(max(1.0, WIDTH_MAX * q / 100.0), abs=0.01)
+    assert edges["power"]["width"] == WIDTH_MAX
+    assert [(s["unit"], s["max"]) for s in g.legend["width"]] == [("t", 100.0),
+                                                                  ("GJ", pytest.approx(3.6))]
 
 
 def test_graph_tooltips_show_quantity_cost_tce_co2(chain_result):
@@ -114,8 +114,8 @@ def test_layered_keeps_stage_order():
 def test_sources_sit_next_to_what_they_feed(demo):
     g = graph_view(demo.result())
     x = {n["id"]: n["x"] for n in g.nodes}
-    # the steam supplier feeds drying only: one column before it, not in column 0
-    assert x["drying"] - x["boiler house"] == x["reaction"] - x["dissolving"]
+    # the steam supplier feeds drying only: in the column before it, not in column 0
+    assert x["dissolving"] < x["reaction"] < x["boiler house"] < x["drying"]
 
 
 def test_park_gets_geographic_layout_and_firm_colours():
@@ -139,8 +139,11 @@ def test_park_gets_geographic_layout_and_firm_colours():
 
 
 def test_park_without_coordinates_gets_force_layout_with_physics():
-    g = graph_view(small_park(geo=False).solve())
-    assert g.layout == "force" and g.spec()["options"]["physics"]["enabled"]
+    # positions come from the layout (labels kept apart); physics only when asked for
+    r = small_park(geo=False).solve()
+    g = graph_view(r)
+    assert g.layout == "force" and not g.spec()["options"]["physics"]["enabled"]
+    assert graph_view(r, physics=True).spec()["options"]["physics"]["enabled"]
 
 
 def test_physics_off_above_limit():
@@ -255,7 +258,9 @@ def test_sankey_aggregates_by_firm():
 
 def test_sankey_page_and_errors(chain_result):
     page = sankey_html(chain_result, "co2")
-    assert "Plotly.newPlot" in page and "cdn" not in page.split("</head>")[1].lower()
+    # drawn by flowgraph's own sankey.js, inlined: nothing loaded from outside
+    assert 'class="fg-sankey"' in page and "fg-sankey-data" in page
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", page)
     with pytest.raises(fg.FlowgraphError, match="group_by 'site'"):
         sankey_data(chain_result, group_by="site")
 

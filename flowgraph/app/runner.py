@@ -9,10 +9,21 @@ figures, blocks and files. The Report is data; the views render it.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pandas as pd
 
 from ..model.report import Cards, FlowGraph, Page, Report, Sankey, Table, Text
 from .registry import available
+
+#: units of the MFCA flow-cost matrix's columns
+MFCA_UNITS = {"material": "CNY", "energy": "CNY", "system": "CNY", "waste_management": "CNY",
+              "total": "CNY", "share": "", "mass": "t", "tce": "tce", "co2": "t"}
+#: labels of the MFCA matrix's columns (the cost categories)
+MFCA_LABELS = {"material": "material cost", "energy": "energy cost", "system": "system cost",
+               "waste_management": "waste management cost", "total": "total cost",
+               "share": "share of the cost", "mass": "mass", "tce": "standard coal", "co2": "CO2"}
 
 
 def run_case(case, scenario: str | None = None) -> Report:
@@ -36,7 +47,27 @@ def run_case(case, scenario: str | None = None) -> Report:
     for name, plugin in sorted(available().items()):
         if plugin.section and plugin.section in case.sections:
             report.merge(plugin.report(case, scenario, embedded=True), prefix=name)
+    readme = case_readme(case)
+    for block in report.blocks:
+        if isinstance(block, Cards) and not block.explained:
+            block.explained = readme
+    report.units.setdefault("mfca", MFCA_UNITS)
     return report
+
+
+def case_readme(case) -> str:
+    """The case folder's README.md (at its heading on published values, if it has one), the
+    document that explains gaps to published figures; '' when there is none."""
+    if case.path is None:
+        return ""
+    path = Path(case.path) / "README.md"
+    if not path.is_file():
+        return ""
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("#") and "published" in line.lower():
+            anchor = re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+            return f"{path}#{anchor}"
+    return str(path)
 
 
 def totals(result) -> list[tuple[str, float, str]]:
@@ -80,7 +111,9 @@ def core_blocks(case, result, figures) -> list:
     if case.network.meta.get("description"):
         blocks.append(Text("Case", case.network.meta["description"]))
     tot = pd.DataFrame(totals(result), columns=["total", "value", "unit"]).set_index("total")
-    blocks.append(Table("Totals", tot))
+    none = "the network has no flows" if result.compiled.n_flows == 0 else \
+        "the case gives no prices, costs, standard coal or CO2 factors: every total is 0"
+    blocks.append(Table("Totals", tot, empty=none))
     res = result.residuals
     closed = res[res["closed"]].set_index(["node", "layer"])
     note = "Every closed layer of every node: in - out - stock must be 0."
@@ -91,9 +124,37 @@ def core_blocks(case, result, figures) -> list:
         note += (f" {len(res[res['closed']])} closed balances; the {BALANCE_ROWS} with the "
                  f"largest residual are listed (largest {worst:.3g}); residuals.csv has all.")
     blocks.append(Table(
-        "Balance check", closed[["in", "out", "stock", "residual", "unit"]], note=note))
+        "Balance check", named(closed[["in", "out", "stock", "residual", "unit"]], result),
+        note=note,
+        empty="no node closes a balance layer" if result.compiled.n_flows else
+        "the network has no flows"))
+    mfca = result.mfca()
+    costed = "total" not in mfca or mfca["total"].abs().sum() > 0
     blocks.append(Table(
-        "MFCA flow-cost matrix", result.mfca(),
-        note="Per quantity centre: positive and negative products by cost category (CNY), "
-             "mass (t), standard coal (tce) and CO2 (t)."))
+        "MFCA flow-cost matrix", named(mfca if costed else mfca.iloc[:0], result),
+        units=MFCA_UNITS,
+        labels=MFCA_LABELS,
+        note="Per quantity centre: positive and negative products by cost category, mass, "
+             "standard coal and CO2.",
+        empty="the network has no flows" if result.compiled.n_flows == 0 else
+        "the case gives no prices and no costs at the centres: every cost is 0 (mfca.csv has "
+        "the masses)"))
     return blocks
+
+
+#: a node label longer than this is not shown in a table's index (the id is)
+LABEL_CHARS = 48
+
+
+def named(frame: pd.DataFrame, result) -> pd.DataFrame:
+    """The frame with its first index level (node ids) shown as the nodes' labels where they
+    have one of at most LABEL_CHARS characters (the CSV keeps the ids)."""
+    labels = result.nodes["label"] if "label" in result.nodes else None
+    if labels is None or len(frame) == 0:
+        return frame
+    names = {k: v for k, v in labels.items()
+             if isinstance(v, str) and v.strip() and len(v) <= LABEL_CHARS}
+    if len(set(names.values())) < len(names):          # two nodes of one label: keep ids
+        return frame
+    out = frame.rename(index=names, level=0 if frame.index.nlevels > 1 else None)
+    return out

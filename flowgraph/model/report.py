@@ -18,25 +18,33 @@ import pandas as pd
 
 @dataclass
 class Table:
-    """A table on the page: `frame` with the unit of each column (`units`, column -> unit)."""
+    """A table on the page: `frame` with the unit of each column (`units`, column -> unit;
+    "" for none), headers in words (`labels`, column -> header, else from the column name),
+    numbers to `digits` significant figures; `empty`: why the table has no data when it has
+    none (the page then shows that line instead of the table)."""
 
     title: str
     frame: pd.DataFrame
     note: str = ""
     index: bool = True
-    digits: int = 6
+    digits: int = 4
     units: dict = field(default_factory=dict)
     level: int = 2
+    labels: dict = field(default_factory=dict)
+    empty: str = ""
 
 
 @dataclass
 class Cards:
-    """Headline figures as cards: dicts with name, value, unit and optionally published."""
+    """Headline figures as cards: dicts with name, value, unit and optionally published and
+    note. `explained`: the document explaining gaps to published values (a path, e.g. the
+    case's README.md, or a URL); a card more than 5 % off its published value links to it."""
 
     title: str
     items: list
     note: str = ""
     level: int = 2
+    explained: str = ""
 
 
 @dataclass
@@ -85,10 +93,27 @@ class Sankey:
     measure: str = "mass"
     note: str = ""
     level: int = 2
+    #: why the diagram is left out when its measure carries nothing ('' : say what is missing)
+    empty: str = ""
+
+
+@dataclass
+class Difference:
+    """What changes from one Result to another (base -> other, e.g. a scenario) in one
+    measure, drawn as a Sankey ('sankey') or a flow graph ('graph'): increases and
+    decreases coloured."""
+
+    title: str
+    base: object
+    other: object
+    measure: str = "mass"
+    view: str = "sankey"
+    note: str = ""
+    level: int = 2
 
 
 #: what a page is made of
-Block = Table | Cards | Text | Chart | FlowGraph | Sankey
+Block = Table | Cards | Text | Chart | FlowGraph | Sankey | Difference
 
 
 @dataclass

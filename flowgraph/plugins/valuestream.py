@@ -120,6 +120,18 @@ ineffective. Water account: the water balance valued at the water price. Measure
 the case's improvement measures applied as a scenario and solved again."""
 
 
+#: units and headers of the MFCA matrix's and the loss ranking's columns
+MFCA_UNITS = {"material": "CNY", "energy": "CNY", "system": "CNY", "waste_management": "CNY",
+              "total": "CNY", "share": "", "mass": "t", "tce": "tce", "co2": "t"}
+MFCA_LABELS = {"material": "material cost", "energy": "energy cost", "system": "system cost",
+               "waste_management": "waste management cost", "total": "total cost",
+               "share": "share of the cost", "tce": "standard coal", "co2": "CO2"}
+LOSS_UNITS = {**{k: "CNY" for k in ("carried_in", "purchased", "own_added", "positive", "loss",
+                                    "loss_material", "loss_energy", "loss_system",
+                                    "loss_waste_management")},
+              "loss_share": "", "loss_tce": "tce", "loss_co2": "t", "rank": ""}
+
+
 def page_blocks(tables: dict, heads: list, carriers) -> list:
     """The report's blocks: headline, MFCA, energy streams, water, fee, measures."""
     blocks = [
@@ -127,28 +139,47 @@ def page_blocks(tables: dict, heads: list, carriers) -> list:
         Table("MFCA flow-cost matrix with inputs, centres by loss", tables["mfca_matrix"],
               note="Per quantity centre, CNY by cost category: what is carried in from upstream "
                    "centres, purchased and added, and what leaves on positive and negative "
-                   "products. 'share' of a negative row is the centre's loss share."),
+                   "products. 'share' of a negative row is the centre's loss share.",
+              units=MFCA_UNITS, labels=MFCA_LABELS),
         Table("Centres ranked by loss cost", tables["loss_ranking"],
-              note="Loss cost = cost of the negative products of the centre (CNY)."),
+              note="Loss cost = cost of the negative products of the centre (CNY).",
+              units=LOSS_UNITS),
         *stream_blocks(tables["energy_stream"], carriers),
         Table("Effective and ineffective CO2", tables["emissions"],
-              note="t CO2 carried by good product vs by waste.")]
+              note="t CO2 carried by good product vs by waste.",
+              units={"emitted": "t", "effective": "t", "ineffective": "t",
+                     "ineffective_share": ""})]
     if "water_account" in tables:
         price = tables["water_account"].attrs.get("price", 0.0)
         blocks.append(Table("Water account", tables["water_account"],
                             note=f"The water itself, not an allocation: t of water, and CNY "
-                                 f"at {price:g} CNY/t."))
+                                 f"at {price:g} CNY/t.",
+                            units={"new_input": "t", "carried_in": "t", "passed_on": "t",
+                                   "lost": "t", "new_input_cost": "CNY",
+                                   "carried_in_cost": "CNY", "passed_on_cost": "CNY",
+                                   "lost_cost": "CNY"}))
     if "wastewater_fee" in tables:
         blocks.append(Table(
             "Wastewater external damage cost (discharge fee)", tables["wastewater_fee"],
             note="Load = volume x concentration; equivalents = load / equivalent value; "
                  "fee = rate x the three largest (doubled when over standard). Pollutants "
-                 "without an equivalent value are listed, not charged."))
+                 "without an equivalent value are listed, not charged.",
+            units={"concentration": "mg/L", "load_kg": "kg", "equivalent_value": "kg",
+                   "fee": "CNY", "factor": ""},
+            labels={"id": "pollutant id", "name_zh": "name (Chinese)"}))
     if "measures" in tables:
         blocks.append(Table(
             "Improvement measures", tables["measures"],
             note="Each measure re-solved as a scenario: benefit = its margin minus the "
-                 "base margin (万元/yr); indicators per t of good output."))
+                 "base margin (万元/yr); indicators per t of good output.",
+            units={"benefit_wan": "万元/yr", "published_benefit_wan": "万元/yr",
+                   "fee_saving_wan": "万元/yr", "tce_per_t": "tce/t", "delta_tce_per_t": "tce/t",
+                   "co2_per_t": "t/t", "delta_co2_per_t": "t/t",
+                   "effective_energy_share": "", "delta_effective_energy_share": ""},
+            labels={"published_benefit_wan": "benefit published",
+                    "fee_saving_wan": "fee saving", "tce_per_t": "standard coal per t",
+                    "delta_tce_per_t": "change of standard coal per t",
+                    "co2_per_t": "CO2 per t", "delta_co2_per_t": "change of CO2 per t"}))
     blocks.append(Table("Unit indicators", tables["indicators"]))
     blocks.append(Text("How to read this", _EXPLAIN))
     return blocks
@@ -166,7 +197,8 @@ def stream_blocks(stream: pd.DataFrame, carriers) -> list:
             note="Per centre: newly input, carried in from upstream centres, passed to "
                  "positive products, lost with negative products; cost in CNY, tce, CO2 in "
                  "t. (system): purchased, and what reaches sinks on positive (effective) "
-                 "and negative (ineffective) products."))
+                 "and negative (ineffective) products.",
+            units={"cost": "CNY", "tce": "tce", "co2": "t"}))
     blocks.append(loss_chart(stream))
     return blocks
 

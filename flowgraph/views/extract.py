@@ -138,3 +138,26 @@ def measure(data: ViewData, name: str = "auto") -> tuple[np.ndarray, str]:
         return x * w, " or ".join(units) or "flow unit"
     raise FlowgraphError(f"unknown measure '{name}'; use one of "
                          f"{', '.join(['auto', *measures(data)])}")
+
+
+#: per cost measure: the column of the centres' own added costs (None: all of them)
+_OWN_COST = {"cost": None, "cost_material": 0, "cost_energy": 1, "cost_system": 2,
+             "cost_waste": 3}
+
+
+def carried(obj, name: str = "mass") -> tuple[float, str]:
+    """How much of a measure the flows carry in all (NaN counted as 0), with the centres'
+    own additions for cost, tce and CO2, and the unit: 0 when a view of it would be empty."""
+    data = view_data(obj)
+    if len(data.flows) == 0:
+        return 0.0, LAYER_UNITS.get(name, ATTRIBUTE_UNITS.get(name, ""))
+    amount, unit = measure(data, name)
+    total = float(np.nansum(np.abs(amount)))
+    c = data.compiled
+    if name in _OWN_COST and getattr(c, "node_costs", None) is not None:
+        costs = np.asarray(c.node_costs, dtype=float)
+        col = _OWN_COST[name]
+        total += float(np.nansum(np.abs(costs if col is None else costs[:, col])))
+    elif name in ("tce", "co2"):
+        total += float(np.nansum(np.abs(np.asarray(getattr(c, f"node_{name}"), dtype=float))))
+    return total, unit

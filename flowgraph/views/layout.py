@@ -1,18 +1,12 @@
-"""Node positions for the graph view, computed here so the browser only draws.
+"""Node positions for flowsheets (the layered layout), computed here so the browser only
+draws; parks on a map and without coordinates are placed by layout_map.
 
-Three layouts:
 
 - layered: flowsheets left to right. A node's column is its longest path from the inputs
   once recycle flows and the other flows that close a loop are set aside (Kahn's
   topological generations), with production stages (input, utilisation, output) kept in
   order; sources move next to the first node they feed. Rows inside a column are ordered by
   the barycentre of the neighbours (a few sweeps), so crossings stay few.
-- geographic: parks with latitude and longitude; an equirectangular projection around the
-  median point; nodes sharing a site are spread on a small sunflower around it and nodes
-  without coordinates sit next to the nodes they exchange with.
-- clustered: parks without coordinates; firms on a grid, their nodes around the firm's
-  centre. The browser's force simulation starts from here when the network is small.
-
 Everything is vectorised over nodes and flows except the topological generations
 (networkx, linear in the size of the network).
 """
@@ -26,7 +20,6 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 STAGE_RANK = {"input": 0, "utilisation": 1, "output": 2}
 KIND_ORDER = {"source": 0, "process": 1, "storage": 1, "utility": 2, "sink": 3}
-GOLDEN_ANGLE = np.pi * (3.0 - np.sqrt(5.0))
 #: nodes with more flows than this are hubs (utilities, sinks): their flows get no placeholders
 HUB_DEGREE = 8
 #: the height of a placeholder's row, in node rows
@@ -34,14 +27,16 @@ PLACEHOLDER_ROW = 0.35
 
 
 def layered(n: int, tail: np.ndarray, head: np.ndarray, *, back: np.ndarray, kind: np.ndarray,
-            stage: np.ndarray, dx: float = 210.0, dy: float = 110.0, sweeps: int = 4,
-            placeholders: bool = True):
+            stage: np.ndarray, box=None, gap_x: float = 80.0, gap_y: float = 22.0,
+            dx: float = 210.0, dy: float = 110.0, sweeps: int = 4, placeholders: bool = True):
     """Left-to-right positions (x, y), each node's column, and each flow's bend: how far
     (px, + = down) the free rows it was given in the columns it crosses lie from the
     straight line between its ends (0 for flows between neighbouring columns). `back`
     marks flows drawn against the direction (recycle); `stage` is the production stage per
     node or None; placeholders=False skips the long-flow placeholders (big networks, whose
-    flows are drawn straight)."""
+    flows are drawn straight). `box`: per node (left, right, top, bottom) offsets in px of
+    the node with its label; columns are then as wide as their widest box plus gap_x and
+    boxes in a column gap_y apart (else columns dx and rows dy apart)."""
     tail = np.asarray(tail, dtype=np.int64)
     head = np.asarray(head, dtype=np.int64)
     rank = np.array([STAGE_RANK.get(s, -1) if isinstance(s, str) else -1 for s in stage],
@@ -53,8 +48,17 @@ def layered(n: int, tail: np.ndarray, head: np.ndarray, *, back: np.ndarray, kin
     degree = np.bincount(tail, minlength=n) + np.bincount(head, minlength=n)
     hub = degree > HUB_DEGREE
     forward = (column[head] > column[tail]) & placeholders & ~hub[tail] & ~hub[head]
-    row, owner, placeholder_row = _rows(n, tail, head, column, kind, rank, sweeps, forward)
-    y = row * dy
+    if box is None:
+        xs, size, centre = column * dx, np.ones(n), np.zeros(n)
+    else:
+        left, right, top, bottom = (np.asarray(b, dtype=float) for b in box)
+        xs = _column_x(column, right - left, gap_x)
+        height = bottom - top + gap_y
+        dy = float(np.median(height)) if n else dy
+        size, centre = height / dy, (top + bottom) / 2.0
+    row, owner, placeholder_row = _rows(n, tail, head, column, kind, rank, sweeps, forward,
+                                        size)
+    y = row * dy - centre
     bend = np.zeros(len(tail))
     if len(owner):
         mean_row = (np.bincount(owner, weights=placeholder_row, minlength=len(tail))
@@ -62,7 +66,18 @@ def layered(n: int, tail: np.ndarray, head: np.ndarray, *, back: np.ndarray, kin
         crosses = np.bincount(owner, minlength=len(tail)) > 0
         bend[crosses] = (mean_row[crosses] * dy
                          - (y[tail[crosses]] + y[head[crosses]]) / 2.0)
-    return column * dx, y, column, bend
+    return xs, y, column, bend
+
+
+def _column_x(column, width, gap) -> np.ndarray:
+    """x of every node: columns as wide as their widest box, `gap` between them."""
+    if not len(column):
+        return np.zeros(0)
+    ncol = int(column.max()) + 1
+    colw = np.zeros(ncol)
+    np.maximum.at(colw, column, width)
+    centres = np.r_[0.0, np.cumsum((colw[:-1] + colw[1:]) / 2.0 + gap)]
+    return centres[column]
 
 
 def _columns(n, tail, head, back, kind, rank) -> np.ndarray:
@@ -104,6 +119,10 @@ def _columns(n, tail, head, back, kind, rank) -> np.ndarray:
         np.minimum.at(first, t[out], level[h[out]])
         move = src & (first < np.iinfo(np.int64).max) & (indeg == 0)
         level[move] = np.maximum(first[move] - 1, 0)
+    # sinks (the plant's outputs) in the last column
+    sink = (kind == "sink") & (np.bincount(h, minlength=n) > 0)
+    if sink.any() and (~sink).any():
+        level[sink] = max(level[~sink].max() + 1, level[sink].max())
     return np.unique(level, return_inverse=True)[1].astype(np.int64)
 
 
@@ -133,7 +152,7 @@ def _break_cycles(n, t, h, kind):
     return t[~loop], h[~loop]
 
 
-def _rows(n, tail, head, column, kind, rank, sweeps, forward) -> np.ndarray:
+def _rows(n, tail, head, column, kind, rank, sweeps, forward, node_size) -> np.ndarray:
     """Rows (counted from each column's centre) of the nodes and of the placeholders with
     the flow each belongs to. Order inside each column: first by stage and kind, then by
     neighbour barycentre.
@@ -155,7 +174,7 @@ def _rows(n, tail, head, column, kind, rank, sweeps, forward) -> np.ndarray:
     # what stays straight first: the centres' main line, then long flows, then sources/sinks
     weight = np.where(np.arange(total) >= n, 2.0, 1.0)
     weight[:n][~np.isin(kind, ("source", "sink"))] = 4.0
-    size = np.where(np.arange(total) >= n, PLACEHOLDER_ROW, 1.0)
+    size = np.r_[node_size, np.full(total - n, PLACEHOLDER_ROW)]
     centred = _straighten(centred, col, t, h, weight, size)
     return centred[:n], owner, centred[n:]
 
@@ -279,114 +298,3 @@ def _rank_within(order, column, n) -> np.ndarray:
     row = np.empty(n, dtype=float)
     row[order] = pos
     return row
-
-
-def geographic(lat, lon, tail, head, *, width: float = 1000.0, spacing: float = 90.0):
-    """Positions from latitude and longitude (north up); nodes without coordinates next to
-    their partners. Returns (x, y)."""
-    lat = np.asarray(lat, dtype=float)
-    lon = np.asarray(lon, dtype=float)
-    n = len(lat)
-    has = np.isfinite(lat) & np.isfinite(lon)
-    x = np.full(n, np.nan)
-    y = np.full(n, np.nan)
-    if has.any():
-        lat0, lon0 = np.median(lat[has]), np.median(lon[has])
-        px = (lon[has] - lon0) * np.cos(np.radians(lat0))
-        py = -(lat[has] - lat0)
-        px, py = _compress_far(px, py)
-        span = max(np.ptp(px), np.ptp(py), 1e-9)
-        scale = width / span
-        # sites must lie further apart than the sunflowers of the nodes they hold
-        sites, members = np.unique(np.c_[px, py], axis=0, return_counts=True)
-        if len(sites) > 1:
-            from scipy.spatial import cKDTree
-            nearest = cKDTree(sites).query(sites, k=2)[0][:, 1]
-            # a site holding one node needs room for that node only
-            radius = spacing * (np.sqrt(members.max()) - 1.0) + 0.5 * spacing
-            scale = max(scale, 2.2 * radius / max(np.median(nearest), 1e-12))
-        x[has] = px * scale
-        y[has] = py * scale
-    x, y = _place_partners(x, y, tail, head, 1.5 * spacing)
-    return _spread_shared(x, y, spacing)
-
-
-def _compress_far(px, py, reach: float = 3.0):
-    """Partners far outside the park (Kalundborg's cement plant is 169 km away, the park a
-    few km across) would shrink the park to a dot: beyond `reach` times the median distance
-    from the park's centre, distance is drawn logarithmically, bearing kept."""
-    d = np.hypot(px, py)
-    core = reach * np.median(d[d > 0]) if (d > 0).any() else 0.0
-    far = d > core
-    if core <= 0 or not far.any():
-        return px, py
-    new = core * (1.0 + 0.35 * np.log(d[far] / core))
-    px, py = px.copy(), py.copy()
-    px[far] *= new / d[far]
-    py[far] *= new / d[far]
-    return px, py
-
-
-def clustered(groups, tail, head, *, spacing: float = 90.0):
-    """Groups (firms) on a grid, members around each group's centre; nodes without a group
-    next to their partners. Returns (x, y)."""
-    groups = np.asarray(groups, dtype=object)
-    n = len(groups)
-    ingroup = np.array([isinstance(g, str) and g != "" for g in groups], dtype=bool)
-    x = np.full(n, np.nan)
-    y = np.full(n, np.nan)
-    if ingroup.any():
-        names, code = np.unique(groups[ingroup].astype(str), return_inverse=True)
-        size = np.bincount(code)
-        radius = spacing * np.sqrt(size.max()) + spacing
-        side = int(np.ceil(np.sqrt(len(names))))
-        gx = (np.arange(len(names)) % side) * 2.2 * radius
-        gy = (np.arange(len(names)) // side) * 2.2 * radius
-        x[ingroup], y[ingroup] = gx[code], gy[code]
-    x, y = _place_partners(x, y, tail, head, 1.5 * spacing)
-    return _spread_shared(x, y, spacing)
-
-
-def _place_partners(x, y, tail, head, offset):
-    """Nodes without a position: the mean position of their positioned partners, or a row
-    below everything when they have none."""
-    n = len(x)
-    missing = ~np.isfinite(x)
-    if not missing.any():
-        return x, y
-    a = np.concatenate([tail, head])
-    b = np.concatenate([head, tail])
-    ok = np.isfinite(x[b]) & missing[a]
-    cnt = np.bincount(a[ok], minlength=n)
-    sx = np.bincount(a[ok], weights=x[b[ok]], minlength=n)
-    sy = np.bincount(a[ok], weights=y[b[ok]], minlength=n)
-    near = missing & (cnt > 0)
-    x[near] = sx[near] / cnt[near] - offset
-    y[near] = sy[near] / cnt[near] + offset
-    rest = np.flatnonzero(~np.isfinite(x))
-    if len(rest):
-        base_y = (np.nanmax(y) if np.isfinite(y).any() else 0.0) + 3 * offset
-        left = np.nanmin(x) if np.isfinite(x).any() else 0.0
-        x[rest] = left + np.arange(len(rest)) * offset
-        y[rest] = base_y
-    return x, y
-
-
-def _spread_shared(x, y, spacing):
-    """Nodes at (nearly) the same point are spread on a sunflower around it."""
-    n = len(x)
-    if n == 0:
-        return x, y
-    cell = spacing / 2.0
-    kx = np.round(x / cell).astype(np.int64)
-    ky = np.round(y / cell).astype(np.int64)
-    order = np.lexsort((np.arange(n), ky, kx))
-    same = np.r_[False, (kx[order][1:] == kx[order][:-1]) & (ky[order][1:] == ky[order][:-1])]
-    starts = np.flatnonzero(~same)
-    k = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
-    r = spacing * np.sqrt(k)
-    ang = k * GOLDEN_ANGLE
-    out_x, out_y = x.copy(), y.copy()
-    out_x[order] = x[order] + r * np.cos(ang)
-    out_y[order] = y[order] + r * np.sin(ang)
-    return out_x, out_y

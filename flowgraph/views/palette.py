@@ -36,6 +36,8 @@ CARRIER_COLOURS = {
 LOSS_COLOUR = "#d62728"
 #: nodes without a firm when colouring by firm; unknown kinds
 NEUTRAL = "#a3acb6"
+#: the dashed border of a node no flow enters or leaves
+UNCONNECTED = "#b03a2e"
 
 #: categorical colours for firms (and other groups), Tableau 10 then 10 lighter partners
 GROUP_COLOURS = (

@@ -1,15 +1,24 @@
-"""Sankey diagrams (plotly) of any balance layer or propagated attribute of a network.
+"""Sankey diagrams of any balance layer or propagated attribute of a network.
 
-A link per flow, its width the flow's amount in the chosen measure: a layer (mass, energy,
-an element) or an attribute (cost, its categories, tce, CO2). Recycle loops are drawn as
-circular links, not dropped. For cost, tce and CO2 the amounts a quantity centre adds itself
+A link per flow (parallel flows of one carrier bundled on the page), its width the flow's
+amount in the chosen measure: a layer (mass, energy, an element) or an attribute (cost, its
+categories, tce, CO2). For cost, tce and CO2 the amounts a quantity centre adds itself
 (system cost, process emissions) enter from one extra node, so what enters a centre equals
-what leaves it. Big networks are aggregated by firm or stage: one node per group, one link per
-pair of groups and carrier kind; flows inside a group are left out and counted in the note.
+what leaves it.
+
+The page (sankey_section, sankey_html) is laid out in Python (sankey_layout: columns from the
+flowsheet's order, rows that keep labels apart, recycle loops as return links with arrows,
+a dominant loop folded) and drawn as SVG by sankey.js, with a switch of measure, grouping
+and bundling, values on the links and SVG and PNG export (sankey_page). sankey_figure gives
+a plotly Figure with the same columns and rows for notebooks. sankey_data gives the links
+as a table; big networks are aggregated by firm or stage there: one node per group, one link
+per pair of groups and carrier kind; flows inside a group are left out and counted in the
+note.
 """
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,14 +28,17 @@ from ..errors import FlowgraphError
 from ..numbers import fmt
 from .extract import measure, view_data
 from .palette import CARRIER_COLOURS, KIND_COLOURS, LOSS_COLOUR, NEUTRAL, group_colours, rgba
+from .sankey_flows import ADDED, flow_links
+from .sankey_layout import HEIGHT, WIDTH
+from .sankey_page import AGGREGATE_LIMIT, about, assets, fragment, sankey_spec
 
-#: above this many nodes, group_by='auto' aggregates (by firm, else by stage)
-AGGREGATE_LIMIT = 150
-#: node added for amounts the centres add themselves
-ADDED = "added at the centres"
-#: per attribute: the compiled array of a node's own added amounts
-_ADDED_COLUMNS = {"cost": None, "cost_material": 0, "cost_energy": 1, "cost_system": 2,
-                  "cost_waste": 3}
+#: drawing width of a page of its own (1400 px window less the page's margins), and the
+#: least height of its flows (what a 900 px window leaves below the page's head and menus)
+FULL_WIDTH, FULL_HEIGHT = 1340.0, 540.0
+
+__all__ = ["ADDED", "AGGREGATE_LIMIT", "SankeyData", "flow_links", "sankey_data",
+           "sankey_figure", "sankey_html", "sankey_section"]
+
 _KIND_GROUPS = {"source": "sources", "sink": "sinks", "utility": "utilities",
                 "process": "processes", "storage": "storage"}
 
@@ -51,7 +63,7 @@ def sankey_data(obj, measure_by: str = "mass", group_by: str | None = "auto",
     group_by: None (every node), 'firm', 'stage', 'sector', 'kind', or 'auto' (aggregate
     above AGGREGATE_LIMIT nodes: by firm when there are firms, else by stage)."""
     data = view_data(obj)
-    amount, unit = measure(data, measure_by)
+    _, unit = measure(data, measure_by)
     nodes = data.nodes
     if group_by == "auto":
         group_by = None
@@ -61,17 +73,7 @@ def sankey_data(obj, measure_by: str = "mass", group_by: str | None = "auto",
     if group_by is not None and group_by not in ("firm", "stage", "sector", "kind", "system"):
         raise FlowgraphError(f"group_by '{group_by}' is not one of firm, stage, sector, kind, "
                              f"system")
-    f = data.flows
-    links = pd.DataFrame({
-        "source": f["source"].astype(str).to_numpy(), "target": f["target"].astype(str).to_numpy(),
-        "value": amount, "flows": 1, "flow": f.index.astype(str),
-        "carrier": f["carrier"].to_numpy(), "kind": f["kind"].to_numpy(),
-        "negative": f["negative"].to_numpy(dtype=bool),
-        "recycle": (f["role"] == "recycle").to_numpy()})
-    extra = _added_links(data, measure_by) if added else None
-    if extra is not None and len(extra):
-        links = pd.concat([links, extra], ignore_index=True)
-    links = links[np.isfinite(links["value"].to_numpy(dtype=float)) & (links["value"] > 0)]
+    links = flow_links(data, measure_by, added)
     if group_by is None:
         table, links, note = _by_node(nodes, links)
     else:
@@ -94,7 +96,8 @@ def _by_node(nodes, links):
                                          links["target"].to_numpy()])))
     order = [str(i) for i in nodes.index if str(i) in used] + ([ADDED] if ADDED in used else [])
     table = pd.DataFrame({"label": [node_label[i] for i in order],
-                          "colour": [KIND_COLOURS.get(kind_of.get(i), NEUTRAL) for i in order]},
+                          "colour": [KIND_COLOURS.get(kind_of.get(i), NEUTRAL) for i in order],
+                          "kind": [kind_of.get(i, "source") for i in order]},
                          index=pd.Index(order, name="id"))
     links = links.assign(text=[f"{fl} ({car})" for fl, car in zip(links["flow"],
                                                                    links["carrier"])])
@@ -112,7 +115,7 @@ def _by_group(nodes, links, group_by, unit):
     inside = links["source"] == links["target"]
     if inside.any():
         note = (f"{int(links.loc[inside, 'flows'].sum())} flows inside a {group_by} group "
-                f"({_num(links.loc[inside, 'value'].sum())} {unit}) are not drawn.")
+                f"({fmt(links.loc[inside, 'value'].sum())} {unit}) are not drawn.")
     links = (links[~inside]
              .groupby(["source", "target", "cls"], sort=False, as_index=False)
              .agg(value=("value", "sum"), flows=("flows", "sum"), kind=("kind", "first"),
@@ -127,91 +130,96 @@ def _by_group(nodes, links, group_by, unit):
     colours = group_colours([g for g in named if isinstance(g, str) and g])
     colours.update({name: KIND_COLOURS[k] for k, name in _KIND_GROUPS.items()
                     if name not in colours})
-    table = pd.DataFrame({"label": order, "colour": [colours.get(g, NEUTRAL) for g in order]},
+    kinds = {name: k for k, name in _KIND_GROUPS.items() if k in ("source", "sink")}
+    kinds[ADDED] = "source"
+    table = pd.DataFrame({"label": order, "colour": [colours.get(g, NEUTRAL) for g in order],
+                          "kind": [kinds.get(g, "process") for g in order]},
                          index=pd.Index(order, name="id"))
     return table, links, note
 
 
 def sankey_figure(obj, measure_by: str = "mass", group_by: str | None = "auto",
                   added: bool = True, title: str | None = None, height: int | None = None):
-    """A plotly Sankey figure (see sankey_data for the arguments)."""
+    """A plotly Figure of the Sankey (see sankey_data for the arguments) with the page's
+    columns and rows (sankey_layout): nodes fixed in place, a dominant loop folded (its
+    return link left out and the note in the title's second line). Nothing to draw gives
+    a figure that says so."""
     import plotly.graph_objects as go
+
+    from .sankey_layout import lay_out, short_label
     sd = obj if isinstance(obj, SankeyData) else sankey_data(obj, measure_by, group_by, added)
-    index = {k: i for i, k in enumerate(sd.nodes.index)}
-    links = sd.links
-    unit = sd.unit
+    font = dict(size=12, family="system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, "
+                                "Noto Sans CJK SC, sans-serif")
+    if len(sd.links) == 0:
+        fig = go.Figure()
+        fig.add_annotation(text=f"Nothing to draw: no flow carries {sd.measure} ({sd.unit}).",
+                           showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        fig.update_layout(title=title, font=font, height=height or 240, paper_bgcolor="white",
+                          plot_bgcolor="white")
+        return fig
+    short = pd.Series([short_label(x) for x in sd.nodes["label"]], index=sd.nodes.index)
+    twice = short.duplicated(keep=False)                     # "Market" twice: say which
+    nodes = sd.nodes.assign(label=short.where(~twice, sd.nodes["label"]))
+    lay = lay_out(nodes[["label", "kind"]], sd.links, unit=sd.unit)
+    n, k = lay.nodes, lay.links[lay.links["drawn"] > 0]
+    index = {i: j for j, i in enumerate(n.index)}
     fig = go.Figure(go.Sankey(
-        arrangement="snap", valueformat=",.6~r", valuesuffix=f" {unit}",
-        node=dict(label=[_wrap(lb) for lb in sd.nodes["label"]],
-                  color=sd.nodes["colour"].tolist(),
-                  pad=20, thickness=16, line=dict(color="rgba(0,0,0,0.35)", width=0.5),
-                  customdata=sd.nodes.index.tolist(),
-                  hovertemplate="%{label}<br>%{value}<extra></extra>"),
-        link=dict(source=[index[s] for s in links["source"]],
-                  target=[index[t] for t in links["target"]],
-                  value=links["value"].astype(float).tolist(),
-                  color=[rgba(c, 0.8 if r else 0.45)
-                         for c, r in zip(links["colour"], links["recycle"])],
-                  customdata=links["text"].tolist(),
+        arrangement="fixed", valueformat=",.4~r", valuesuffix=f" {sd.unit}",
+        node=dict(label=n["label"].tolist(), color=sd.nodes["colour"].reindex(n.index).tolist(),
+                  x=((n["x0"] + n["x1"]) / 2 / lay.width).clip(0.001, 0.999).tolist(),
+                  y=((n["y0"] + n["y1"]) / 2 / lay.height).clip(0.001, 0.999).tolist(),
+                  pad=8, thickness=14, line=dict(color="rgba(0,0,0,0.35)", width=0.5),
+                  customdata=sd.nodes["label"].reindex(n.index).tolist(),
+                  hovertemplate="%{customdata}<br>%{value}<extra></extra>"),
+        link=dict(source=[index[s] for s in k["source"]],
+                  target=[index[t] for t in k["target"]],
+                  value=k["drawn"].astype(float).tolist(),
+                  color=[rgba(c, 0.8 if r else 0.45) for c, r in zip(k["colour"], k["ret"])],
+                  customdata=k["text"].tolist(),
                   hovertemplate="%{customdata}<br>%{source.label} → %{target.label}<br>"
-                                "%{value}<extra></extra>"),
-    ))
-    n = len(sd.nodes)
-    fig.update_layout(
-        title=dict(text=title, font=dict(size=15)) if title else None,
-        font=dict(size=12, family="system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, sans-serif"),
-        height=height or int(min(1000, max(380, 160 + 30 * n))),
-        margin=dict(l=10, r=10, t=40 if title else 10, b=10), paper_bgcolor="white")
+                                "%{value}<extra></extra>")))
+    sub = " ".join(n.replace("and the return as a dashed arrow", "and the return left out")
+                   for n in lay.notes)
+    lines = [f"<sup>{x}</sup>" for x in textwrap.wrap(sub, 150)]
+    text = "<br>".join(x for x in (title, *lines) if x)
+    top = 30 + 18 * (len(lines) + bool(title)) if text else 10
+    fig.update_layout(title=dict(text=text, font=dict(size=15)) if text else None, font=font,
+                      height=height or int(lay.height + top + 20),
+                      margin=dict(l=10, r=10, t=top, b=10),
+                      paper_bgcolor="white")
     return fig
 
 
 def sankey_section(obj, measure_by: str = "mass", group_by: str | None = "auto",
-                   title: str | None = None, added: bool = True, note: str = ""):
-    """A Sankey as a page section for html_page."""
-    from .page import figure_section
-    sd = sankey_data(obj, measure_by, group_by, added)
-    title = title or f"Sankey: {measure_by} ({sd.unit})"
-    about = note or _describe(sd)
-    return figure_section(title, sankey_figure(sd), about)
+                   title: str | None = None, added: bool = True, note: str = "",
+                   width: float = WIDTH, height: float = HEIGHT):
+    """The Sankey as a page section: the drawing with its menus (measure, grouping,
+    bundling), values on links and export buttons; sankey.js and sankey.css go with it.
+    width: of the drawing in px, best the page column's (WIDTH fits a report's); height:
+    the least height of the flows."""
+    from .page import Section
+    data = view_data(obj)
+    spec = sankey_spec(data, measure_by, group_by, added, width, height)
+    title = title or f"Sankey: {measure_by} ({measure(data, measure_by)[1]})"
+    js, css = assets()
+    body = fragment(spec)
+    fields = getattr(Section, "__dataclass_fields__", {})
+    if "scripts" in fields:
+        return Section(title, body, note or about(spec), scripts=(("flowgraph-sankey.js", js),),
+                       styles=(("flowgraph-sankey.css", css),))
+    return Section(title, f"<style>{css}</style>{body}<script>{js}</script>", note or about(spec))
 
 
 def sankey_html(obj, measure_by: str = "mass", group_by: str | None = "auto",
                 title: str | None = None, added: bool = True) -> str:
-    """A complete self-contained page with one Sankey."""
+    """A complete self-contained page with one Sankey, filling the window's width."""
     from .page import html_page
     data = view_data(obj)
-    sec = sankey_section(data, measure_by, group_by, title, added)
-    return html_page(title or f"{data.name} [{data.scenario}]: {measure_by}", [sec])
-
-
-def _describe(sd: SankeyData) -> str:
-    total = sd.links["value"].sum()
-    what = f"aggregated by {sd.group_by}; " if sd.group_by else ""
-    text = (f"{what}{len(sd.links)} links, {len(sd.nodes)} nodes, {_num(total)} {sd.unit} in "
-            f"all links. Link colour: carrier kind; red: negative products; loops are drawn as "
-            f"circular links.")
-    if sd.measure in _ADDED_COLUMNS or sd.measure in ("tce", "co2"):
-        text += f" '{ADDED}' carries what the centres add themselves."
-    return f"{text} {sd.note}".strip()
-
-
-def _added_links(data, name: str) -> pd.DataFrame | None:
-    c = data.compiled
-    if name in _ADDED_COLUMNS:
-        col = _ADDED_COLUMNS[name]
-        own = c.node_costs.sum(axis=1) if col is None else c.node_costs[:, col]
-    elif name == "tce":
-        own = c.node_tce
-    elif name == "co2":
-        own = c.node_co2
-    else:
-        return None
-    own = np.asarray(own, dtype=float)
-    idx = np.flatnonzero(own > 0)
-    return pd.DataFrame({"source": ADDED, "target": [str(c.node_ids[i]) for i in idx],
-                         "value": own[idx], "flows": 0, "flow": "own added",
-                         "carrier": name, "kind": "added", "negative": False,
-                         "recycle": False})
+    sec = sankey_section(data, measure_by, group_by, None, added, width=FULL_WIDTH,
+                         height=FULL_HEIGHT)
+    return html_page(title or f"{data.name} [{data.scenario}]: Sankey", [sec], layout="full")
 
 
 def _groups(nodes: pd.DataFrame, by: str) -> dict:
@@ -219,15 +227,3 @@ def _groups(nodes: pd.DataFrame, by: str) -> dict:
     kinds = nodes["kind"].to_numpy(dtype=object)
     return {str(i): (v if isinstance(v, str) and v else _KIND_GROUPS.get(k, str(k)))
             for i, v, k in zip(nodes.index, vals, kinds)}
-
-
-def _wrap(label: str, width: int = 18) -> str:
-    """Long node labels on several lines (plotly breaks at <br>); the text is escaped."""
-    import html
-    import textwrap
-    lines = textwrap.wrap(str(label), width, break_long_words=False) or [str(label)]
-    return "<br>".join(html.escape(x) for x in lines)
-
-
-def _num(v) -> str:
-    return fmt(v)

@@ -44,21 +44,40 @@ def mitigation(report: Report, figs: dict, case, cfg: dict) -> None:
     figs["energy_stock_ghg_first_year"] = acc.totals
     report.tables["energy_stock_ghg_by_firm"] = acc.by_firm
     report.blocks += [
-        Table("Energy infrastructure: units", unit_table),
+        Table("Energy infrastructure: units", unit_table,
+              units={"hours": "h/yr", "heat_to_power": "", "electric_efficiency": "",
+                     "heat_efficiency": "", "start_year": "", "lifetime": "yr"}),
         Table("Mitigation scenarios against the baseline", table,
               note=f"Horizon {y0}-{int(model.years[-1])}, discount rate "
                    f"{float(model.data.get('discount_rate', 0.0)):g}. Cost = discounted "
                    f"difference of fuel, O&M, follow-up and retrofit capex, policy "
                    f"costs minus electricity and heat revenues; cost_per_t = cost / "
-                   f"abatement."),
-        Table("Marginal abatement cost curve (table)", mac),
+                   f"abatement.",
+              units=SCENARIO_UNITS),
+        Table("Marginal abatement cost curve (table)", mac, units=SCENARIO_UNITS),
         *([Chart("Marginal abatement cost curve", mac_figure(mac))] if len(mac) else []),
         Chart("Annual CO2 by scenario", annual_lines(annual)),
         Table(f"Park GHG of the energy stock in {y0} (t CO2e)", acc.by_firm,
               note="The baseline stock of the first year built as an ordinary park "
                    "network (stocknet.py), solved, and accounted by scope: its scope 1 "
-                   "equals the vintage model's direct emissions of that year."),
+                   "equals the vintage model's direct emissions of that year.",
+              units=GHG_UNITS),
     ]
+
+
+#: units of the mitigation and MAC tables' columns
+SCENARIO_UNITS = {"co2_cumulative": "t CO2", "abatement": "t CO2", "abatement_share": "",
+                  "delta_fuel_cost": "CNY", "delta_om_cost": "CNY",
+                  "delta_capex_followup": "CNY", "delta_capex_retrofit": "CNY",
+                  "delta_policy_cost": "CNY", "delta_revenue_electricity": "CNY",
+                  "delta_revenue_heat": "CNY", "cost": "CNY", "cost_per_t": "CNY/t CO2",
+                  "from_t": "t CO2", "to_t": "t CO2"}
+#: units of the park GHG tables' columns (by firm, by sector)
+GHG_UNITS = {**{k: "t CO2e" for k in ("scope1_fuel", "scope1_process", "scope1_waste",
+                                      "scope2_imported", "scope3_transport", "scope3_waste",
+                                      "scope2_internal", "upstream", "scope1", "scope2",
+                                      "scope3", "total")},
+             "added_value": "CNY", "intensity_t_per_10k_cny": "t CO2e/10k CNY"}
 
 
 def _model(case, units: pd.DataFrame, cfg: dict) -> tuple[VintageModel, dict]:

@@ -12,15 +12,14 @@ import numpy as np
 import pandas as pd
 
 from ...errors import CaseFileError
-from ...model.report import Cards, Chart, Report, Table, Text
+from ...model.report import Cards, FlowGraph, Report, Table, Text
 from .allocation import allocate
-from .charts import park_map
 from .data import Catalogue, load_catalogue, parameters
 from .finn import finn
 from .ghg import park_ghg
 from .matching import candidates
 from .metrics import centrality, cycles, keystone_firms, network_metrics
-from .mitigation import mitigation
+from .mitigation import GHG_UNITS, mitigation
 from .park import park
 from .resilience import resilience
 
@@ -29,6 +28,11 @@ PARAMETER_TABLES = ("distance", "transport", "ghg", "keystone")
 CANDIDATE_COLUMNS = ["source_firm", "target_firm", "carrier", "replaces", "ratio",
                      "distance_km", "within", "capacity", "capacity_basis", "waste_unit",
                      "benefit_per_unit", "co2_per_unit", "max_benefit", "max_co2"]
+#: units of the candidate and allocation tables' columns (quantities in the waste's unit,
+#: given per row)
+CANDIDATE_UNITS = {"distance_km": "km", "benefit_per_unit": "CNY/waste unit",
+                   "co2_per_unit": "t CO2/waste unit", "max_benefit": "CNY", "max_co2": "t CO2",
+                   "benefit": "CNY", "co2": "t CO2", "ratio": "", "capacity": ""}
 LINK_COLUMNS = ["source_firm", "target_firm", "carrier", "replaces", "quantity", "waste_unit",
                 "replaced", "input_unit", "distance_km", "benefit", "co2", "capacity_basis"]
 
@@ -130,17 +134,27 @@ def _network(report, figs, p) -> None:
                    "L/S^2 (directed) and 2L_u/(S(S-1)) (undirected); cyclicity is the "
                    "largest eigenvalue of the adjacency matrix; Finn's cycling index is "
                    "computed on the known quantities of the mass layer."),
-        Chart("Park map", park_map(p), note="Firms at their latitude and longitude "
-              "(equirectangular), links as lines; width ~ known quantity."),
+        FlowGraph("Park map", p.result, options={"layout": "geographic"},
+                  note="Firms at their latitude and longitude (north up); partners far "
+                       "outside the park at the map's border with their distance; width "
+                       "linear in the amount, one scale per unit."),
         Table("Firms", firms, note="Degree (links in and out), degree and betweenness "
-              "centrality (networkx); keystone: degree >= mean + 1 sd."),
+              "centrality (networkx); keystone: degree >= mean + 1 sd.",
+              units={"lat": "deg", "lon": "deg", "added_value": "CNY"}),
         Table("Exchanges", p.exchanges.drop(columns=["i", "j"]),
-              note="Flows between firms with their provenance; quantity NaN = unknown."),
+              note="Flows between firms with their provenance; quantity NaN = unknown.",
+              units={"amount": {"mass": "t", "energy": "GJ"}.get(p.layer, "")},
+              labels={"amount": "amount in the layer", "x_material": "material",
+                      "x_start_year": "since", "x_qty_year": "year of the quantity",
+                      "x_qty_ref": "quantity source"}),
         Table("Resilience by removal", res,
               note="Each firm leaving: links and exchanges lost, known flow lost, what "
                    "its suppliers must send back to disposal and what its customers "
-                   "must buy instead; unknown quantities count as zero."),
-        Table("Finn cycling: compartments", fi.compartments),
+                   "must buy instead; unknown quantities count as zero.",
+              units={"links_lost_share": "", "flow_lost_share": ""}),
+        Table("Finn cycling: compartments", fi.compartments,
+              units={"n_ii": "", "cycling_efficiency": ""},
+              labels={"n_ii": "N_ii (Finn)"}),
     ]
 
 
@@ -161,13 +175,15 @@ def _matching(report, matcher: Matcher, cands, prefix="", title=""):
             note=f"Wastes, by-products and surplus energy matched to other firms' purchases "
                  f"through the substitution catalogue; within = distance <= "
                  f"{matcher.max_km:g} km. Benefit per waste unit = avoided disposal + ratio x input price - transport "
-                 f"- treatment (CNY)."))
+                 f"- treatment (CNY).",
+            units=CANDIDATE_UNITS))
         report.blocks.append(Table(
             f"{head}Optimal allocation", alloc.links[LINK_COLUMNS] if len(alloc.links)
             else pd.DataFrame({"status": [alloc.status]}),
             note=f"Linear program (HiGHS), objective {matcher.objective}: total benefit "
                  f"{alloc.total_benefit:,.0f} CNY, avoided CO2 {alloc.total_co2:,.1f} t per "
-                 f"period."))
+                 f"period.",
+            units=CANDIDATE_UNITS))
     return figs, alloc
 
 
@@ -214,8 +230,8 @@ def _ghg(report, figs, result, prm) -> None:
                    "and heat, scope 3 transport and off-site waste. scope2_internal "
                    "(electricity and heat from units inside the park) and upstream "
                    "(embodied in purchased materials) are shown but not in the total: "
-                   "the park counts each tonne once."),
-        Table("Park GHG by sector (t CO2e)", acc.by_sector),
+                   "the park counts each tonne once.", units=GHG_UNITS),
+        Table("Park GHG by sector (t CO2e)", acc.by_sector, units=GHG_UNITS),
     ]
 
 

@@ -18,6 +18,14 @@ METHOD_TEXT = (
     "alone). The class follows doc 000's table 1; the value-flow table follows its table 2.")
 
 
+#: units and headers of the value-flow tables' columns (savings in each row's unit)
+VALUE_UNITS = {"kgce_per_unit": "kgce/unit", "tce": "tce", "tce_stated": "tce",
+               "price": "CNY/unit", "value_cny": "CNY", "value_cny_stated": "CNY"}
+VALUE_LABELS = {"kgce_per_unit": "standard coal coefficient", "tce_stated": "standard coal stated",
+                "value_cny_stated": "value stated", "saving_system": "saving, whole plant",
+                "measured_at": "measured at"}
+
+
 def tables(a) -> dict:
     """The tables written as CSV, by name."""
     return {"technologies": a.declarations, "effects": a.effects.set_index(["key", "category",
@@ -81,9 +89,12 @@ def blocks(a) -> list:
                   a.value_flow.set_index(["key", "row"]),
                   note="saving: measured where the technology's `saves` says (else "
                        "system-wide); saving_system: the drop of the carrier's use in the "
-                       "whole plant; stated: the source's figure."),
-            Table("Value flow by row and in total", a.value_flow_totals),
-            Table("Value flow, system-wide, every technology and row", a.value_flow_system),
+                       "whole plant; stated: the source's figure.",
+                  units=VALUE_UNITS, labels=VALUE_LABELS),
+            Table("Value flow by row and in total", a.value_flow_totals, units=VALUE_UNITS,
+                  labels=VALUE_LABELS),
+            Table("Value flow, system-wide, every technology and row", a.value_flow_system,
+                  units=VALUE_UNITS, labels=VALUE_LABELS),
         ]
     out += [Chart("3-D synergy view", a.figure_3d(),
                   note="x emission reduction, y energy conservation, z stage; lines: "
