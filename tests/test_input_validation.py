@@ -145,7 +145,7 @@ def test_attributes_that_plugins_read_are_declared_and_checked():
     with refused("node 'u': start_year 1998.5 must be a whole number"):
         net.add_node("u", kind="utility", start_year=1998.5)
     owners = {a.owner for c in ("node", "flow", "carrier") for a in declared(c).values()}
-    assert owners == {"core", "energy", "symbiosis", "valuestream"}
+    assert owners == {"core", "energy", "park", "symbiosis", "valuestream"}
 
 
 def test_the_attribute_page_describes_free_attributes_and_the_bound():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ...model.report import Block, Cards, Chart, FlowGraph, Report, Table, Text
+from . import clause8 as clause_8
 from .checklist import MET, NA, NOT_MET
 
 PREFIX = "Energy efficiency"
@@ -59,7 +60,7 @@ def blocks(ev, embedded: bool = False) -> list[Block]:
     """All blocks of the report of one Evaluation; embedded in the run report (which
     already shows the flow graph), clause b) refers to it instead of drawing it again."""
     return [*statement(ev), *process(ev, embedded), *scope(ev), *data(ev), *scoring(ev),
-            *grading(ev), *improvement(ev), *annexes(ev)]
+            *clause_8.blocks(ev), *grading(ev), *improvement(ev), *annexes(ev)]
 
 
 def statement(ev) -> list[Block]:
@@ -133,7 +134,10 @@ def data(ev) -> list[Block]:
             Table(_title("flows crossing the boundary, with coefficients"), ev.data_collected,
                   note="Every flow crossing the boundary: how its quantity is known, its "
                        "standard-coal coefficient (kgce per flow unit) and where the "
-                       "coefficient comes from; materials count zero.", level=SUB)]
+                       "coefficient comes from; materials count zero.", level=SUB,
+                  units={"coefficient_kgce_per_unit": "kgce/unit", "kgce": "kgce"},
+                  labels={"coefficient_kgce_per_unit": "coefficient",
+                          "coefficient_source": "coefficient source"})]
 
 
 def scoring(ev) -> list[Block]:
@@ -167,7 +171,8 @@ def grading(ev) -> list[Block]:
                               f"benchmark = level 2 ({g.benchmark:g} {g.unit}), baseline = "
                               f"level 3 ({g.baseline:g} {g.unit}); a gap > 0 is what must be "
                               f"cut. Source: {g.source}."))
-        out.append(Table(_title("grade table"), g.table(), level=SUB))
+        out.append(Table(_title("grade table"), g.table(), level=SUB,
+                         units={"limit": g.unit, "gap": g.unit}))
         out.append(Chart(_title("position in the grade table"), _chart(ev), height=360,
                          level=SUB))
     by = a.by_carrier[a.by_carrier["class"] != "material"]
@@ -177,7 +182,8 @@ def grading(ev) -> list[Block]:
     out.append(Table(_title("comprehensive energy by carrier"), by,
                      note=f"kgce per {a.period}; coefficient in kgce per carrier unit; "
                           f"kgce_per_unit in {a.unit_label}. Exports count negative; "
-                          f"materials are listed in d).", level=SUB))
+                          f"materials are listed in d).", level=SUB,
+                     units=_energy_units(a), labels=ENERGY_LABELS))
     return out
 
 
@@ -222,13 +228,30 @@ def annexes(ev) -> list[Block]:
                                                               "unit"]]
     return [Table(_title("h) annex: coefficients"), coeff,
                   note="Standard-coal coefficient per carrier unit and its source (the case, "
-                       "GB/T 2589-2020 appendix A as shipped, or a given value)."),
-            Table(_title("annex: energy by node"), a.by_node, level=SUB),
-            Table(_title("annex: energy by system"), a.by_system, level=SUB),
+                       "GB/T 2589-2020 appendix A as shipped, or a given value).",
+                  units=_energy_units(a), labels=ENERGY_LABELS),
+            Table(_title("annex: energy by node"), a.by_node, level=SUB,
+                  units=_energy_units(a), labels=ENERGY_LABELS),
+            Table(_title("annex: energy by system"), a.by_system, level=SUB,
+                  units=_energy_units(a), labels=ENERGY_LABELS),
             Table(_title("annex: boundary and convention variants"), ev.variants,
                   note="The same flowsheet under other boundaries and conventions.", level=SUB),
             Table(_title("annex: material and energy balance"), balance,
                   note="Clause 7.1.2: every closed balance of every node.", level=SUB)]
+
+
+#: headers of the energy account's columns
+ENERGY_LABELS = {"coefficient_kgce": "coefficient", "coefficient_source": "coefficient source",
+                 "kgce_per_unit": "per unit of product", "quantity_in": "quantity in",
+                 "quantity_out": "quantity out", "kgce_in": "in", "kgce_out": "out",
+                 "kgce": "standard coal"}
+
+
+def _energy_units(a) -> dict:
+    """Units of the energy account's columns (quantities in each row's unit)."""
+    return {"coefficient_kgce": "kgce/unit", "kgce": f"kgce/{a.period}",
+            "kgce_in": f"kgce/{a.period}", "kgce_out": f"kgce/{a.period}", "share": "",
+            "kgce_per_unit": a.unit_label}
 
 
 def _join(v) -> str:

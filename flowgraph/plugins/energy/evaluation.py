@@ -14,6 +14,7 @@ import pandas as pd
 
 from ...methods.comprehensive_energy import CLASSES, EnergyAccount, comprehensive_energy
 from ...methods.energy_grades import Grade, grade, grade_table
+from . import clause8 as clause_8
 from .checklist import MET, NA, NOT_MET, evaluate_checklist, load_rules
 from .settings import Settings
 
@@ -66,7 +67,13 @@ class Evaluation:
             out.update({"checklist_met": int(counts.get(MET, 0)),
                         "checklist_not_met": int(counts.get(NOT_MET, 0)),
                         "checklist_not_applicable": int(counts.get(NA, 0))})
+        out.update(self.clause8.figures())
         return out
+
+    @cached_property
+    def clause8(self) -> clause_8.Clause8:
+        """Doc 003 clause 8: metering coverage, equipment, compliance (clause8.py)."""
+        return clause_8.compute(self)
 
     # -- tables ----------------------------------------------------------------------------
     @cached_property
@@ -181,6 +188,7 @@ class Evaluation:
             out["checklist"] = self.checklist
         if len(self.settings.measures):
             out["measures"] = self.measures
+        out.update(self.clause8.tables())
         return out
 
     def _grade(self, account: EnergyAccount) -> Grade | None:

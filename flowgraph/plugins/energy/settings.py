@@ -11,6 +11,7 @@ from ...errors import CaseFileError, UnitError, name_list
 from ...methods.comprehensive_energy import SYSTEMS
 from ...model import units
 from ..base import Option
+from .inventory import read_equipment, read_meter_kinds, read_meters, read_supplying_plant
 
 ELECTRICITY_HELP = "'equivalent' (0.1229 kgce/kWh), 'case', or an equal value in kgce/kWh"
 
@@ -59,6 +60,14 @@ OPTIONS = (
     Option("electricity_carriers", list, [], "more carrier names that are electricity",
            cli=False),
     Option("media_carriers", list, [], "more carrier names that are working media", cli=False),
+    Option("meter", list, None, "metering points ([[energy.meter]]: flow, level 1-3, metered)",
+           cli=False, data=True),
+    Option("equipment", list, None, "key energy-using equipment ([[energy.equipment]]: id, "
+           "kind, rated_efficiency, rated_power, model)", cli=False, data=True),
+    Option("meter_kinds", dict, None, "carrier name = GB 17167 energy kind, beyond the "
+           "shipped names", cli=False, data=True),
+    Option("supplying_plant", dict, None, "appendix A.3: the supplying power plant (name, "
+           "coal_rate, source, correct_media)", cli=False, data=True),
 )
 
 
@@ -84,6 +93,11 @@ class Settings:
     statement: str
     electricity_carriers: tuple
     media_carriers: tuple
+    #: clause 8 (inventory.py): metering points, equipment, GB 17167 kinds, supplying plant
+    meter: object = None
+    equipment: object = None
+    meter_kinds: dict | None = None
+    supplying_plant: dict | None = None
 
     @classmethod
     def from_options(cls, case, options: dict) -> Settings:
@@ -108,12 +122,22 @@ class Settings:
         if raw["product"] is not None and raw["product"] not in case.network.flow_frame().index:
             raise CaseFileError(f"[energy]: product '{raw['product']}' is not a flow of the case",
                                 origin=where)
+        raw["meter"] = read_meters(case, raw["meter"])
+        raw["equipment"] = read_equipment(case, raw["equipment"])
+        raw["meter_kinds"] = read_meter_kinds(case, raw["meter_kinds"])
+        raw["supplying_plant"] = read_supplying_plant(case, raw["supplying_plant"])
+        if raw["supplying_plant"] and raw["electricity"] != "equivalent":
+            raise CaseFileError(f"[energy]: electricity = {raw['electricity']!r} and "
+                                f"[energy.supplying_plant] both set the electricity "
+                                f"coefficient; give one", origin=raw["supplying_plant"]["origin"])
         return cls(**raw)
 
     def energy_options(self) -> dict:
         """Keyword arguments of comprehensive_energy."""
+        plant = self.supplying_plant or {}
         return {"product": self.product, "boundary": self.boundary,
-                "electricity": self.electricity, "working_media": self.working_media,
-                "coefficients": self.coefficients,
+                "electricity": plant.get("coal_rate", self.electricity),
+                "working_media": self.working_media,
+                "coefficients": {**plant.get("media", {}), **self.coefficients},
                 "electricity_carriers": self.electricity_carriers,
                 "media_carriers": self.media_carriers}

@@ -61,6 +61,9 @@ OPTIONS = (
            help="aggregates overriding or adding to the defaults: name = expression or "
                 "{expr, unit, description}"),
     Option("note", str, "", cli=False, help="a note on the evaluation, for the reader"),
+    Option("origins", data=True, cli=False,
+           help="value flows by origin (doc 001): own_sources, intermediates, recycled "
+                "(origins.py)"),
 )
 
 

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from ...model import units
 from ...model.report import Cards, Chart, Report, Table, Text, jsonable
-from . import statement
+from . import origins, statement
 from .indexsystem import ahp_table
 from .scoring import composite_table, index_table
 
@@ -24,6 +24,9 @@ def build_report(case, config, situations) -> Report:
     """The evaluation of the situations: tables, headline figures, summary text, page blocks
     and evaluation.json (everything in one file)."""
     tables = evaluation_tables(config, situations)
+    tables.update(origins.tables(case, situations, config.money_unit))
+    tables["statement"] = origins.statement_rows(tables["statement"], tables["value_flows"],
+                                                 config.money_unit)
     published = published_table(case)
     if published is not None:
         tables["published"] = published
@@ -156,7 +159,9 @@ def blocks(config, situations, tables, head) -> list:
               note="Positive cost: raw material and energy; negative cost: waste treatment; "
                    "value-flow cost = positive + negative cost; net profit = revenue - "
                    "value-flow cost. Read off the propagated values."),
-        Table(f"Value-flow cost by category ({unit})", tables["cost_matrix"]),
+        *origins.blocks(tables, unit),
+        Table(f"Value-flow cost by category ({unit})", tables["cost_matrix"],
+              units={c: unit for c in tables["cost_matrix"].columns}),
         Table("Evaluation indices", tables["indices"],
               note="Index = benchmark / actual where lower is better, actual / benchmark where "
                    f"higher is better{cap}; score = weight x index; P = sum of scores."),
@@ -194,9 +199,11 @@ def detail_blocks(config, tables) -> list:
     out = [
         Table("Aggregates", tables["aggregates"],
               note="The named aggregates the formulas use, in the index system's units."),
-        Table(f"Energy ({unit})", tables["energy"]),
-        Table(f"Waste treatment ({unit})", tables["waste_treatment"]),
-        Table(f"Products and wastes leaving the system ({unit})", tables["by_product"]),
+        Table(f"Energy ({unit})", tables["energy"], units={"cost": unit}),
+        Table(f"Waste treatment ({unit})", tables["waste_treatment"], units={"cost": unit}),
+        Table(f"Products and wastes leaving the system ({unit})", tables["by_product"],
+              units={c: unit for c in ("raw material", "energy", "system", "waste treatment",
+                                       "cost", "revenue", "margin")}),
     ]
     for name, table in tables.items():
         if name.startswith("element_"):
