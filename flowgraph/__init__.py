@@ -18,7 +18,10 @@ CO2 along the flows, and compare scenarios::
 """
 
 from .app.case import Case, load_case, save_case
+from .app.compare import compare_case
 from .app.exchange import export as export_case
+from .app.periods import Periods, PeriodStock, solve_periods
+from .app.study import Study, sweep
 from .errors import (
     AllocationError,
     BalanceError,
@@ -29,19 +32,24 @@ from .errors import (
     ModelError,
     PluginError,
     SingularError,
+    StockError,
     UnderdeterminedError,
     UnitError,
 )
 from .model import Carrier, Edit, Network, Scenario
 from .model.report import Report
 from .solvers import Result, Solver, compare
+from .solvers.cohorts import Lifetime
 from .version import __version__
+from .views.graph import GraphView
+from .views.notebook import graph_view_repr, network_repr, report_repr, result_repr
 
 __all__ = [
     "AllocationError", "BalanceError", "Carrier", "Case", "CaseFileError", "Edit",
-    "ExpressionError", "FlowgraphError", "InconsistentError", "ModelError", "Network",
-    "PluginError", "Report", "Result", "Scenario", "SingularError", "Solver",
-    "UnderdeterminedError", "UnitError", "__version__", "compare", "export", "load", "save",
+    "ExpressionError", "FlowgraphError", "InconsistentError", "Lifetime", "ModelError", "Network",
+    "PeriodStock", "Periods", "PluginError", "Report", "Result", "Scenario", "SingularError",
+    "Solver", "StockError", "Study", "UnderdeterminedError", "UnitError", "__version__",
+    "compare", "compare_case", "export", "load", "save", "solve_periods", "sweep",
 ]
 
 
@@ -89,3 +97,8 @@ def _reconcile(self: Network, **options):
 Network.solve = _solve
 Network.check = _check
 Network.reconcile = _reconcile
+# notebooks show networks, results, reports and graph views inline (offline HTML)
+Network._repr_html_ = network_repr
+Result._repr_html_ = result_repr
+GraphView._repr_html_ = graph_view_repr
+Report._repr_html_ = report_repr

@@ -11,10 +11,13 @@ from pathlib import Path
 import pandas as pd
 
 from .app.case import load_case
+from .app.compare import add_compare_command
 from .app.exchange.command import add_exchange_commands
 from .app.exchange.runbook import results_sheets
+from .app.periods_case import add_periods_command
 from .app.registry import available, broken, get
 from .app.runner import run_case, totals
+from .app.study.command import add_sweep_command
 from .errors import FlowgraphError, InconsistentError, UnderdeterminedError
 from .io.export.resultbook import write_results
 from .numbers import fmt, shown_table
@@ -30,6 +33,12 @@ EPILOG = """examples:
                                                  in: leave out --from for an empty template)
   flowgraph run plant.xlsx --xlsx results.xlsx   a case workbook; a results workbook too
   flowgraph export cases/demo --format iamc --year 2023 --out demo.csv
+  flowgraph compare cases/demo --scenario "more recycling" --out out/compare   a scenario against
+                                                 the base: figures side by side, difference views
+  flowgraph sweep cases/demo --out out/sweep --scenarios all   many runs: scenarios, grids,
+                                                 Monte Carlo draws, on Dask workers, to Parquet
+  flowgraph periods cases/monthly_plant --out out/monthly   a case over months or years: series,
+                                                 stocks carried forward and by cohort
   flowgraph <plugin> cases/CASE --out DIR        a plugin (commands above; COMMAND --help)
 """
 
@@ -132,9 +141,16 @@ def build_parser() -> argparse.ArgumentParser:
                       help="what edge width and the Sankey show: auto, mass, energy, cost, "
                            "tce, co2, ... (default auto: each flow's balance layer; the Sankey "
                            "then shows mass)")
+    view.add_argument("--edge-labels", default="auto",
+                      choices=("auto", "none", "value", "carrier", "both"),
+                      help="what the graph's flows say at first (default: values up to 40 "
+                           "flows; the page has a menu to switch)")
     view.set_defaults(func=cmd_view)
 
     add_exchange_commands(sub, common)
+    add_compare_command(sub, common)
+    add_sweep_command(sub, common)
+    add_periods_command(sub, common)
     _plugin_commands(sub, common)
     return parser
 
@@ -233,7 +249,7 @@ def cmd_view(args) -> int:
     from .views.sankey import sankey_html
     result = _load(args).result(args.scenario)
     graph = graph_view(result, colour_by=args.colour_by, layout=args.layout,
-                       measure_by=args.measure)
+                       measure_by=args.measure, edge_labels=args.edge_labels)
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="flowgraph-view-"))
     out.mkdir(parents=True, exist_ok=True)
     page = out / "graph.html"

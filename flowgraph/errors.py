@@ -63,6 +63,11 @@ class NegativeFlowError(BalanceError):
         super().__init__(message, **kw)
 
 
+class StockError(BalanceError):
+    """A stock carried over periods would fall below zero: more leaves it than it holds, or
+    a stock series falls faster than its cohorts leave."""
+
+
 class NonFiniteError(FlowgraphError):
     """A computed quantity or propagated value is infinite or NaN: it overflows the range
     of floating-point numbers (about 1.8e308)."""

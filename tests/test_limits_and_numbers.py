@@ -49,19 +49,31 @@ HOSTILE = {
     "(-8) ** 0.5": "not a real number",
     "-'a'": "bad operand type",
 }
-#: the cap on a forked evaluation's address space (the unbounded 'a'*10**10 takes 10 GB)
+#: what a forked evaluation may add to the address space it inherits (the unbounded
+#: 'a'*10**10 takes 10 GB); the parent's own size varies with what the suite has loaded
 MEMORY = 2 * 1024 ** 3
 
 
+def _address_space() -> int:
+    """This process's virtual size in bytes (Linux /proc), 0 when unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            kb = next(line.split()[1] for line in status if line.startswith("VmSize:"))
+        return int(kb) * 1024
+    except (OSError, StopIteration, ValueError):
+        return 0
+
+
 def _child(fn, conn):
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+    cap = _address_space() + MEMORY
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     try:
         conn.send(("value", repr(fn())))
     except BaseException as exc:            # noqa: BLE001 - reported to the parent
         conn.send((type(exc).__name__, str(exc)))
 
 
-def outcome(fn, seconds: float = 1.0) -> tuple[str, str]:
+def outcome(fn, seconds: float = 5.0) -> tuple[str, str]:
     """(exception class name or 'value', message or repr) of fn() run in a forked process;
     fails if it takes longer than `seconds`."""
     ctx = multiprocessing.get_context("fork")

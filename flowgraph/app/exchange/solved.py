@@ -46,26 +46,32 @@ def iamc_rows(case, results: dict) -> pd.DataFrame:
     whole-system total and headline figure of each result (by scenario name)."""
     rows = []
     for name, result in results.items():
-        f = result.flows
-        kinds = result.compiled.node_kind
-        bought = kinds[result.compiled.tail] == "source"
-        sold = (kinds[result.compiled.head] == "sink") & ~f["negative"].to_numpy()
-        for s, t, c, q, u in zip(f["source"], f["target"], f["carrier"], f["quantity"],
-                                 f["unit"]):
-            rows.append((name, variable("Flow", s, t, c), u, q))
-        for label, mask in (("Purchase", bought), ("Sale", sold),
-                            ("Loss", f["negative"].to_numpy())):
-            sub = f[mask]
-            for (c, u), q in sub.groupby(["carrier", "unit"], sort=False)["quantity"].sum(
-                    min_count=1).items():
-                rows.append((name, variable(label, c), u, q))
-        for label, value, unit in totals(result):
-            rows.append((name, variable("Total", label), unit, value))
+        rows.extend((name, *row) for row in result_rows(result))
     for fig in case.figure_values():
         if fig["scenario"] in results and fig["value"] is not None:
             rows.append((fig["scenario"], variable("Figure", fig["name"]), fig["unit"] or "",
                          fig["value"]))
     return pd.DataFrame(rows, columns=["scenario", "variable", "unit", "value"])
+
+
+def result_rows(result) -> list[tuple]:
+    """(variable, unit, value) of every flow, purchase, sale and loss by carrier and
+    whole-system total of one result."""
+    rows = []
+    f = result.flows
+    kinds = result.compiled.node_kind
+    bought = kinds[result.compiled.tail] == "source"
+    sold = (kinds[result.compiled.head] == "sink") & ~f["negative"].to_numpy()
+    for s, t, c, q, u in zip(f["source"], f["target"], f["carrier"], f["quantity"], f["unit"]):
+        rows.append((variable("Flow", s, t, c), u, q))
+    for label, mask in (("Purchase", bought), ("Sale", sold), ("Loss", f["negative"].to_numpy())):
+        sub = f[mask]
+        for (c, u), q in sub.groupby(["carrier", "unit"], sort=False)["quantity"].sum(
+                min_count=1).items():
+            rows.append((variable(label, c), u, q))
+    for label, value, unit in totals(result):
+        rows.append((variable("Total", label), unit, value))
+    return rows
 
 
 # -- floweaver ---------------------------------------------------------------------------------
