@@ -18,6 +18,23 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-default-apps", "--disable-extensions"]
 
 
+def open_offline(browser, path, ready: str | None = None, timeout: float = 60000):
+    """A page of `browser` opened from the file `path`, offline, at 1400x900, recording what
+    it requests and the console errors; waits for the script `ready` to return true.
+    Returns (page, requests, errors, context): close the context when done."""
+    ctx = browser.new_context(offline=True, viewport={"width": 1400, "height": 900},
+                              accept_downloads=True)
+    page = ctx.new_page()
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(Path(path).resolve().as_uri())
+    if ready:
+        page.wait_for_function(ready, timeout=timeout)
+    return page, requests, errors, ctx
+
+
 @pytest.fixture(scope="session")
 def chromium_session():
     """One Playwright and one Chromium for the whole session: Playwright's sync API runs

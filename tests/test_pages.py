@@ -23,6 +23,8 @@ import pytest
 
 from flowgraph import cli
 
+from .conftest import open_offline
+
 ROOT = Path(__file__).resolve().parents[1]
 #: the bundled cases looked at, and the scenario each is compared with its base on
 CASES = {"pvc_carbide": "slag slurry heat recovery", "glyphosate": "synergy",
@@ -105,14 +107,7 @@ def written(tmp_path_factory):
 
 def _open(browser, path: Path):
     """Open a page offline at 1400x900; returns (page, requests, errors, context)."""
-    ctx = browser.new_context(offline=True, viewport={"width": 1400, "height": 900})
-    page = ctx.new_page()
-    requests, errors = [], []
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(path.resolve().as_uri())
-    page.wait_for_function(DRAWN, timeout=60000)
+    page, requests, errors, ctx = open_offline(browser, path, DRAWN)
     page.wait_for_timeout(300)
     return page, requests, errors, ctx
 

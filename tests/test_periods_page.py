@@ -12,6 +12,8 @@ import pytest
 
 from flowgraph.cli import main
 
+from .conftest import open_offline
+
 ROOT = Path(__file__).parent.parent
 SHOTS = Path(os.environ.get("FLOWGRAPH_SCREENSHOTS", ROOT / "out" / "screenshots")) / "periods"
 
@@ -24,15 +26,9 @@ def page_file(tmp_path_factory):
 
 
 def test_the_periods_page_steps_through_the_months(chromium_session, page_file):
-    ctx = chromium_session.new_context(offline=True, viewport={"width": 1400, "height": 900})
-    page = ctx.new_page()
-    requests, errors = [], []
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(page_file.resolve().as_uri())
-    page.wait_for_function("() => [...document.querySelectorAll('.fg-sankey')].every("
-                           "r => r.getAttribute('data-rendered') === '1')", timeout=30000)
+    page, requests, errors, ctx = open_offline(
+        chromium_session, page_file, "() => [...document.querySelectorAll('.fg-sankey')]"
+        ".every(r => r.getAttribute('data-rendered') === '1')", timeout=30000)
     assert len(page.locator(".fg-period-pane").all()) == 12
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     visible = "() => [...document.querySelectorAll('.fg-period-pane')].filter(p => !p.hidden)" \

@@ -21,6 +21,8 @@ import flowgraph as fg
 from flowgraph.numbers import fmt
 from flowgraph.views.extract import measure, view_data
 
+from .conftest import open_offline
+
 CASES = sorted(p.name for p in Path("cases").iterdir() if (p / "case.toml").exists())
 LOOKED_AT = ("pvc_carbide", "glyphosate", "kalundborg", "eip_energy", "iron_oxide_red", "demo")
 SHOTS = Path(os.environ.get("FLOWGRAPH_SCREENSHOTS", Path(__file__).resolve().parent.parent
@@ -67,16 +69,8 @@ class Page:
 
     def __init__(self, browser, path: Path):
         self.url = path.resolve().as_uri()
-        self.requests, self.errors = [], []
-        self.ctx = browser.new_context(offline=True, viewport={"width": 1400, "height": 900},
-                                       accept_downloads=True)
-        self.page = self.ctx.new_page()
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.goto(self.url)
-        self.page.wait_for_function(
-            "() => [...document.querySelectorAll('.fg-sankey')].every("
+        self.page, self.requests, self.errors, self.ctx = open_offline(
+            browser, path, "() => [...document.querySelectorAll('.fg-sankey')].every("
             "r => r.getAttribute('data-rendered') === '1')", timeout=20000)
 
     def read(self, root: int = 0) -> dict:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..errors import FlowgraphError, ModelError, StockError
 from ..model.scenario import Scenario
-from ..solvers.cohorts import CohortStock, Lifetime, carry_forward, inflow_driven
+from ..solvers.cohorts import CohortStock, Lifetime, carry_forward, horizon, inflow_driven
 from ..solvers.inputs import Input
 from ..solvers.runs import RunEngine
 from .study.params import parse
@@ -223,9 +223,8 @@ def _cohorts(s: PeriodStock, inflow, outflow, periods) -> CohortStock:
 
 def _inflow(results, s: PeriodStock) -> np.ndarray:
     """What enters the stock node in each period (in the outflow flow's unit)."""
-    c = results[0].compiled
-    node = list(c.node_ids).index(s.node)
-    into = np.flatnonzero(np.asarray(c.head) == node)
+    first = results[0]
+    into = np.flatnonzero(np.asarray(first.static.head) == first.node_index(s.node))
     return np.array([r.quantities[into].sum() for r in results])
 
 
@@ -299,10 +298,7 @@ def _series(series, net, periods, origin) -> tuple[list, np.ndarray]:
     for key, values in series.items():
         inp = parse(key, net, origin)
         v = np.asarray(values, dtype=float).reshape(-1)
-        if len(v) != len(periods):
-            raise ModelError(f"series {key!r}: {len(v)} values for {len(periods)} periods "
-                             f"({'shorter' if len(v) < len(periods) else 'longer'} than the "
-                             f"horizon)", origin=origin)
+        horizon(periods, len(v), f"series {key!r}", origin)
         bad = np.flatnonzero(~np.isfinite(v))
         if len(bad):
             raise ModelError(f"series {key!r}: value in period {periods[bad[0]]} is not a "

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import csv
-import difflib
 import json
 from pathlib import Path
 
@@ -30,6 +29,7 @@ import pandas as pd
 from ..errors import CaseFileError, FlowgraphError
 from ..io.export.iamc import write_iamc
 from ..io.text import read_text
+from ..model.schema import suggestion
 from ..solvers.cohorts import Lifetime
 from ..views.timeline import periods_html
 from .exchange.solved import result_rows
@@ -158,9 +158,7 @@ def _age(key, where):
 def _known(table: dict, keys, label: str, origin) -> None:
     for key in table:
         if key not in keys:
-            close = difflib.get_close_matches(key, keys, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise CaseFileError(f"{label}: unknown key '{key}'{hint} (known: "
+            raise CaseFileError(f"{label}: unknown key '{key}'{suggestion(key, keys)} (known: "
                                 f"{', '.join(keys)})", origin=origin)
 
 

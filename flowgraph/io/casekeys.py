@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable, Mapping
 
 from ..errors import CaseFileError
+from ..model.schema import suggestion
 
 #: top-level tables the core reads; all others belong to plugins
 CORE_KEYS = ("case", "tables", "carrier", "node", "flow", "scenario", "figure")
@@ -47,8 +48,7 @@ def checked_case(table: Mapping, where: Where) -> dict:
     for key, value in table.items():
         kind = CASE_KEYS.get(key)
         if kind is None:
-            close = difflib.get_close_matches(key, list(CASE_KEYS), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ";"
+            hint = suggestion(key, CASE_KEYS) or ";"
             raise CaseFileError(f"[case]: unknown key '{key}'{hint} known: "
                                 f"{', '.join(CASE_KEYS)}", origin=where(key))
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
@@ -61,8 +61,7 @@ def check_figure(rec: Mapping, where: Where) -> None:
     """A [[figure]] record's keys, and its values: text, and `published` a finite number."""
     for key, value in rec.items():
         if key not in FIGURE_KEYS:
-            close = difflib.get_close_matches(key, FIGURE_KEYS, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ";"
+            hint = suggestion(key, FIGURE_KEYS) or ";"
             raise CaseFileError(f"figure '{rec.get('name')}': unknown key '{key}'{hint} "
                                 f"known: {', '.join(FIGURE_KEYS)}", origin=where(key))
         if key == "published":

@@ -20,13 +20,13 @@ Plugins register through the `flowgraph.plugins` entry-point group (docs/plugins
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from ..errors import CaseFileError, PluginError
 from ..model.report import Report
+from ..model.schema import suggestion
 
 
 class CaseLike(Protocol):
@@ -204,5 +204,4 @@ def _help(opt: Option) -> str:
 
 
 def _did_you_mean(key: str, known) -> str:
-    close = difflib.get_close_matches(key, list(known), n=1)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return suggestion(key, list(known))

@@ -16,7 +16,6 @@ balance (docs/methods/time.md):
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +23,7 @@ import pandas as pd
 import scipy.stats
 
 from ..errors import ModelError, StockError
+from ..model.schema import suggestion
 
 #: the parameters each lifetime distribution takes (mean and std of the distribution
 #: itself, also for the lognormal; Weibull by its shape k and scale lambda)
@@ -40,10 +40,9 @@ class Lifetime:
     def __init__(self, kind: str, *, origin: str = "", **params):
         where = origin or "lifetime"
         if kind not in KINDS:
-            near = difflib.get_close_matches(str(kind), KINDS, n=1)
-            hint = f" (did you mean '{near[0]}'?)" if near else ""
-            raise ModelError(f"{where}: unknown lifetime distribution '{kind}'{hint}; "
-                             f"known: {', '.join(KINDS)}", origin=origin or None)
+            raise ModelError(f"{where}: unknown lifetime distribution '{kind}'"
+                             f"{suggestion(kind, KINDS)}; known: {', '.join(KINDS)}",
+                             origin=origin or None)
         need = KINDS[kind]
         extra = sorted(set(params) - set(need))
         missing = [p for p in need if p not in params]
@@ -170,7 +169,7 @@ def inflow_driven(inflow, lifetime, *, periods=None, step: float = 1.0,
     `lifetime`; `initial` is the stock before the first period by age in periods
     ({age: amount}, or a sequence for ages 1, 2, ...)."""
     x = _series(inflow, f"{name}: inflow", origin)
-    periods = _labels(periods, len(x), name, origin)
+    periods = horizon(periods, len(x), name, origin)
     entry = _entry(inflow_at, name, origin)
     ages, amounts = _initial(initial, name, origin)
     history = int(ages.max()) if len(ages) else 0
@@ -203,7 +202,7 @@ def stock_driven(stock, lifetime, *, periods=None, step: float = 1.0,
     its cohorts leaving by `lifetime`. A stock that falls faster than its cohorts leave
     would need a negative inflow: refused by name and period."""
     target = _series(stock, f"{name}: stock", origin)
-    periods = _labels(periods, len(target), name, origin)
+    periods = horizon(periods, len(target), name, origin)
     entry = _entry(inflow_at, name, origin)
     ages, amounts = _initial(initial, name, origin)
     history = int(ages.max()) if len(ages) else 0
@@ -233,7 +232,7 @@ def carry_forward(initial, inflow, outflow, *, periods=None, name: str = "stock"
     o = _series(outflow, f"{name}: outflow", origin, negative=True)
     if len(i) != len(o):
         raise ModelError(f"{name}: {len(i)} inflows and {len(o)} outflows", origin=origin or None)
-    periods = _labels(periods, len(i), name, origin)
+    periods = horizon(periods, len(i), name, origin)
     s = float(initial) + np.cumsum(i - o)
     tol = 1e-9 * np.maximum(np.abs(float(initial)) + np.cumsum(np.abs(i) + np.abs(o)), 1e-300)
     low = np.flatnonzero(s < -tol)
@@ -293,7 +292,9 @@ def _series(values, what: str, origin: str, negative: bool = False) -> np.ndarra
     return x
 
 
-def _labels(periods, n: int, name: str, origin: str) -> list:
+def horizon(periods, n: int, name: str, origin: str = "") -> list:
+    """The period labels of `n` values (0..n-1 when none are given); a series shorter or
+    longer than the horizon is refused by name."""
     if periods is None:
         return list(range(n))
     labels = list(periods)

@@ -13,13 +13,13 @@ maps a scenario whose edits change only such values onto parameters (`scenario_v
 
 from __future__ import annotations
 
-import difflib
 import math
 
 import numpy as np
 
 from ...errors import ModelError
 from ...model.scenario import Edit
+from ...model.schema import suggestion
 from ...solvers.inputs import DOMAIN, TARGETS, Input, bind
 
 #: value keys of the network records a value-only scenario may change, per component
@@ -88,8 +88,7 @@ def _close(word: str, names) -> str:
     """'; did you mean 'x'?' (on at most 20,000 names of a similar length: fast on any
     network)."""
     names = [n for n in names if abs(len(n) - len(word)) <= 3] if len(names) > 20000 else names
-    close = difflib.get_close_matches(word, list(names)[:20000], n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return suggestion(word, list(names)[:20000])
 
 
 def nominal(params, compiled) -> np.ndarray:

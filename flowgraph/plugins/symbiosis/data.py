@@ -5,7 +5,6 @@ no coefficient lives in code. Errors name the file and line."""
 from __future__ import annotations
 
 import copy
-import difflib
 from dataclasses import dataclass
 from importlib import resources
 
@@ -15,6 +14,7 @@ import pandas as pd
 from ...errors import CaseFileError, UnitError
 from ...io.toml import shipped_toml
 from ...model import units
+from ...model.schema import suggestion
 
 CATALOGUE_FILE = "symbiosis_substitutions.csv"
 PARAMETERS_FILE = "symbiosis_parameters.toml"
@@ -81,8 +81,7 @@ def _conform(base: dict, key, value, name: str, origin) -> None:
 
 
 def _close(key: str, known) -> str:
-    close = difflib.get_close_matches(key, [str(k) for k in known], n=1)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return suggestion(key, [str(k) for k in known])
 
 
 def parameters(override: dict | None = None, origin: str | None = None) -> dict:
