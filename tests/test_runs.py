@@ -19,6 +19,7 @@ import flowgraph as fg
 from flowgraph.errors import ExpressionError, FlowgraphError, NegativeFlowError, NonFiniteError
 from flowgraph.model import units
 from flowgraph.model.scenario import Edit, Scenario
+from flowgraph.solvers import batch
 from flowgraph.solvers.compiled import compile_network
 from flowgraph.solvers.inputs import Input
 from flowgraph.solvers.queries import result_functions
@@ -275,6 +276,38 @@ def test_property_runs_of_the_bundled_cases(name, seed):
 
 
 # -- failures -------------------------------------------------------------------------------
+
+def test_share_runs_reuse_the_nominal_factorisation(monkeypatch):
+    # a share run changes a few rows of the balance matrix: solved by the Woodbury identity
+    # with the nominal factorisation (lowrank.py), not analysed and factorised anew
+    net = mill()
+    engine = RunEngine(net, PARAMS)
+    fresh = []
+    real = batch.solve_balance
+    monkeypatch.setattr(batch, "solve_balance", lambda *a, **k: fresh.append(1) or real(*a, **k))
+    V = scaled(engine, np.ones((4, len(PARAMS))))
+    V[:, 3] = [0.5, 0.6, 0.7, 0.75]                          # share of mill -> kiln
+    V[3, 6] = 0.08                                           # and a recipe ratio
+    results = engine.results(V)
+    assert fresh == []
+    for d in range(len(V)):
+        assert_same(results[d], reference(net, PARAMS, V[d]))
+    # a share run whose matrix turns singular is solved anew, which names the fault
+    loop = fg.Network("loop")
+    loop.add_node("in", kind="source")
+    loop.add_node("a")
+    loop.add_node("b")
+    loop.add_node("out", kind="sink")
+    loop.add_flow("in", "a", "m", quantity=10, id="feed")
+    loop.add_flow("a", "b", "m", id="ab")
+    loop.add_flow("b", "a", "m", share=0.5, id="back")
+    loop.add_flow("b", "out", "m", id="product")
+    params = [Input("flow", "back", "share", None)]
+    got = RunEngine(loop, params).results(np.array([[0.9], [1.0]]))
+    assert_same(got[0], reference(loop, params, np.array([0.9])))
+    assert isinstance(got[1], FlowgraphError) and str(got[1]).startswith("run 1 (")
+    assert len(fresh) >= 1
+
 
 def test_failing_runs_come_back_as_errors_and_the_others_go_on():
     net = mill()

@@ -29,6 +29,8 @@ from ..errors import FlowgraphError, ModelError, StockError
 from ..model.scenario import Scenario
 from ..solvers.cohorts import CohortStock, Lifetime, carry_forward, horizon, inflow_driven
 from ..solvers.inputs import Input
+from ..solvers.propagate import ATTRIBUTES
+from ..solvers.runcarry import Carry
 from ..solvers.runs import RunEngine
 from .study.params import parse
 
@@ -126,7 +128,8 @@ def solve_periods(network, periods, *, series=None, stocks=(), starts=None,
             plan.out[:, k] = models[s.node].outflow
             plan.closing[:, k] = models[s.node].stock
         if previous is not None and _close(inflows, previous):
-            return Periods(periods, _valued(engines, plan, periods), models, n_pass + 1)
+            return Periods(periods, _valued(engines, plan, periods,
+                                            [r.quantities for r in results]), models, n_pass + 1)
         previous = inflows
     raise StockError(f"the stocks' inflows still change after {MAX_PASSES} passes over the "
                      f"periods: what the stocks release comes back into them without end",
@@ -135,14 +138,12 @@ def solve_periods(network, periods, *, series=None, stocks=(), starts=None,
 
 class _Plan:
     """The engine's parameters and their values per period: the series, then per stock its
-    outflow (with a lifetime), its closing stock and its own amounts (the inventory value
-    carried into the period, plus what the node adds itself)."""
+    outflow (with a lifetime) and its closing stock."""
 
     def __init__(self, params, stocks, net, V, origin):
         self.V, self.stocks = V, stocks
         n, k = len(V), len(stocks)
         self.out, self.closing = np.zeros((n, k)), np.zeros((n, k))
-        self.carried = np.zeros((n, k, len(OWN)))          # inventory value at each start
         self.driven = [j for j, s in enumerate(stocks) if s.lifetime is not None]
         given = {p.id: j for j, p in enumerate(params)
                  if p.kind == "flow" and p.attribute == "quantity"}
@@ -153,49 +154,38 @@ class _Plan:
                                      f"outflow 'flow:{s.outflow}:quantity'", nodes=[s.node],
                                      origin=s.origin or origin)
                 self.out[:, j] = V[:, given[s.outflow]]
-        self.own = np.array([[_own(net.node(s.node), key) for key in OWN] for s in stocks])
         self.inputs = (list(params)
                        + [Input("flow", stocks[j].outflow, "quantity") for j in self.driven]
-                       + [Input("flow", _kept(s), "quantity") for s in stocks]
-                       + [Input("node", s.node, key) for s in stocks for key in OWN])
+                       + [Input("flow", _kept(s), "quantity") for s in stocks])
 
     def matrix(self, rows=slice(None)) -> np.ndarray:
-        own = (self.own[None, :, :] + self.carried).reshape(len(self.V), -1)
-        return np.hstack([self.V, self.out[:, self.driven], self.closing, own])[rows]
+        return np.hstack([self.V, self.out[:, self.driven], self.closing])[rows]
 
 
-#: a stock node's own amounts (node attribute) and the flow column carrying each
-OWN = ("costs.material", "costs.energy", "costs.system", "costs.waste_management", "co2", "tce")
-COLUMN = ("cost_material", "cost_energy", "cost_system", "cost_waste", "co2", "tce")
-
-
-def _valued(engines, plan: _Plan, periods) -> list:
-    """Quantities and value flow, period after period: what the closing stock of a period
-    holds in value (by mass share of what was there to leave) is carried into the next as
-    the stock node's own amounts (moving-average inventory valuation)."""
+def _valued(engines, plan: _Plan, periods, quantities) -> list:
+    """Value flow of the periods, whose quantities are solved: what the closing stock of a
+    period holds in value (by mass share of what was there to leave) enters the next at
+    the stock node (moving-average inventory valuation; solvers/runcarry.py)."""
     results = [None] * len(periods)
+    G = np.zeros((len(plan.stocks), len(ATTRIBUTES)))
     for rows, engine in engines:
-        for i in rows:
-            got = engine.results(plan.matrix([i]))[0]
-            if isinstance(got, FlowgraphError):
-                raise type(got)(f"period {periods[i]}: {got}", nodes=got.nodes,
-                                flows=got.flows, origin=got.origin) from None
-            results[i] = got
-            if i + 1 < len(periods):
-                for j, s in enumerate(plan.stocks):
-                    idx = [got.flow_index(_kept(s))]
-                    plan.carried[i + 1, j] = [got.column(col, idx)[0] for col in COLUMN]
+        nominal = engine.nominal
+        kept = np.array([nominal.flow_index(_kept(s)) for s in plan.stocks], dtype=np.int64)
+        nodes = np.array([nominal.node_index(s.node) for s in plan.stocks], dtype=np.int64)
+        got = engine.chained(plan.matrix(rows), [quantities[i] for i in rows],
+                             Carry(kept, nodes, G), first=rows[0])
+        for i, r in zip(rows, got):
+            if isinstance(r, FlowgraphError):
+                raise type(r)(f"period {periods[i]}: {r}", nodes=r.nodes, flows=r.flows,
+                              origin=r.origin) from None
+            results[i] = r
+        last = results[rows[-1]]
+        G = np.column_stack([last.column(a, kept) for a in ATTRIBUTES])
     return results
 
 
 def _kept(s: PeriodStock) -> str:
     return f"{s.node} (closing stock)"
-
-
-def _own(rec, key: str) -> float:
-    value = rec.get("costs", {}).get(key.split(".", 1)[1]) if key.startswith("costs.") \
-        else rec.get(key)
-    return float(value) if value is not None and np.isfinite(value) else 0.0
 
 
 def _solve(engines, V, periods, values: bool = True) -> list:

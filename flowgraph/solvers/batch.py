@@ -7,8 +7,9 @@ r and the constant part of x = G z + g are affine in them,
 
 so every such run is a right-hand side of the one factorisation the nominal solve made (its
 core block solver and the unknowns peeled before it), solved many at a time and each
-verified. Shares and recipe ratios change R itself: such a run is reduced and solved anew
-(balance.solve_balance on its arrays). Every run is screened as a solve is: non-finite and
+verified. Shares and recipe ratios change R itself: such a run is reduced anew and, while
+R keeps its pattern and few rows change, solved with the same factorisation by the
+Woodbury identity (lowrank.py); otherwise solved anew (balance.solve_balance on its arrays). Every run is screened as a solve is: non-finite and
 negative flows refused by name, rounding noise set to 0, over-determined data checked.
 """
 
@@ -25,6 +26,7 @@ from .balance import (
     CONSISTENCY_RTOL,
     MAX_AMPLIFICATION,
     constant_incidence,
+    reduce_system,
     resolve_recipes,
     solve_balance,
 )
@@ -39,6 +41,8 @@ from .diagnosis import (
     singular_error,
 )
 from .inputs import MATRIX_ARRAYS, Bound, apply
+from .lowrank import LowRank
+from .pattern import Peeling
 from .propagate import ATTRIBUTES
 from .sparse import residual_excess
 from .specs import KNOWN
@@ -79,6 +83,9 @@ class Balances:
                        for rows_, cols_, coef in peel.rounds] if peel is not None else []
         self.surplus = self.nominal.surplus_rows
         self.R_surplus = red.R[self.surplus].tocsr() if len(self.surplus) else None
+        solver = self.nominal.solver
+        self.lowrank = LowRank(solver, self.A_sq, MAX_AMPLIFICATION) \
+            if solver is not None and self.A_sq is not None and reuse else None
 
     # -- runs that change known quantities only ---------------------------------------------
     @np.errstate(over="ignore", invalid="ignore")   # overflow is found by name, not warned of
@@ -128,11 +135,37 @@ class Balances:
         return x, failed
 
     def solve_anew(self, v: np.ndarray) -> np.ndarray:
-        """Quantities of one run by a solve of its own (reduce, analyse, factorise): for
-        runs that change shares or recipe ratios, or whose batched solve did not verify."""
+        """Quantities of one run that changes shares or recipe ratios (or whose batched
+        solve did not verify): reduced anew, solved by the nominal factorisation when its
+        matrix differs in a few rows (lowrank.py), else by a solve of its own (analyse,
+        factorise), which names what is wrong."""
         c = self.arrays(v)
         check_shares(c)
-        return solve_balance(c, strict=self.strict, rtol=self.rtol).x
+        x = self._low_rank(c) if self.lowrank is not None else None
+        return x if x is not None else solve_balance(c, strict=self.strict, rtol=self.rtol).x
+
+    def _low_rank(self, c: Compiled) -> np.ndarray | None:
+        """The run's quantities through the nominal factorisation, screened as a solve
+        screens them; None when its reduced system has another pattern or does not verify."""
+        red, nom = reduce_system(c), self.red
+        if not (red.R.shape == nom.R.shape and np.array_equal(red.R.indptr, nom.R.indptr)
+                and np.array_equal(red.R.indices, nom.R.indices)
+                and np.array_equal(red.G_col, nom.G_col)):
+            return None
+        z = np.full(red.R.shape[1], np.nan)
+        if self.A_sq is not None:
+            y = self.lowrank.solve(red.R[self.rows][:, self.cols].tocsr(), red.r[self.rows])
+            if y is None:
+                return None
+            z[self.cols] = y
+        peel = self.nominal.peel
+        if peel is not None:
+            rounds = [(rows, cols, np.asarray(red.R[rows, cols]).ravel())
+                      for rows, cols, _ in peel.rounds]
+            Peeling(rounds, peel.core_rows, peel.core_cols).back_substitute(red.R, red.r, z)
+        x = red.flows_of(z)
+        self.screen(x, z, red.r, red)
+        return x
 
     def arrays(self, v: np.ndarray, only=None) -> Compiled:
         """The compiled arrays of a run (all its parameters, or those where `only`)."""
@@ -152,16 +185,19 @@ class Balances:
             z[cols] = 0.0
             z[cols] = (r[rows] - R_rows @ z) / coef[:, None]
 
-    def screen(self, x: np.ndarray, z: np.ndarray, r: np.ndarray) -> None:
+    def screen(self, x: np.ndarray, z: np.ndarray, r: np.ndarray, red=None) -> None:
         """As solve_balance screens a solution: non-finite flows, over-determined data
-        that contradict each other, negative flows (by name); rounding noise in x is 0."""
+        that contradict each other, negative flows (by name); rounding noise in x is 0.
+        red: the run's reduced system when its matrix is not the nominal one."""
         c, st = self.c, self.nominal.structure
-        red = dataclasses.replace(self.red, r=r)
+        R_surplus = self.R_surplus if red is None or self.R_surplus is None else \
+            red.R[self.surplus].tocsr()
+        red = dataclasses.replace(self.red, r=r) if red is None else red
         screened = screen_flows(c, red, st, x, self.rtol, self.nominal.undetermined)
         if len(screened.nonfinite):
             raise nonfinite_flows_error(c, screened.nonfinite)
-        if self.R_surplus is not None:
-            resid = self.R_surplus @ np.nan_to_num(z, nan=0.0) - r[self.surplus]
+        if R_surplus is not None:
+            resid = R_surplus @ np.nan_to_num(z, nan=0.0) - r[self.surplus]
             if resid.any():
                 scale = row_scale(c, red, x, self.surplus)
                 bad = np.abs(resid) > self.rtol * np.maximum(scale, 1e-300)

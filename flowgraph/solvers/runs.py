@@ -36,6 +36,7 @@ from .compiled import Compiled, compile_network
 from .inputs import VALUE_ARRAYS, Bound, bind
 from .propagate import propagate
 from .result import Result
+from .runcarry import Carry, chained_runs
 from .runrefine import keyed_runs
 from .runvalues import ValueRuns
 
@@ -138,6 +139,22 @@ class RunEngine:
                     RunResult(self, V[d], changed[d], X.get(d, self.x_nominal), got,
                               f"{self.label} {first + d}")
         return out
+
+    @np.errstate(over="ignore", invalid="ignore")
+    def chained(self, V: np.ndarray, quantities: list, carry: Carry, first: int = 0) -> list:
+        """Value flow of runs in order (periods) whose quantities are solved (one array per
+        run, e.g. the quantities of results(values=False)), each receiving at carry.nodes
+        what carry.kept took out of the run before (runcarry.py): a RunResult per run; at
+        the first that fails its FlowgraphError, and None for the runs after it."""
+        V = np.atleast_2d(np.asarray(V, dtype=float))
+        changed = self.changed(V)
+        labels = self.labels(V, first, changed)
+        states = [self.values.state(V[d], changed[d], _finite(quantities[d]))
+                  for d in range(len(V))]
+        got = chained_runs(self.values, states, labels, carry)
+        return [g if g is None or isinstance(g, FlowgraphError) else
+                RunResult(self, V[d], changed[d], quantities[d], g, f"{self.label} {first + d}")
+                for d, g in enumerate(got)]
 
     def quantities(self, V, changed, labels):
         """Quantities of the runs that change the balance ({row: x}), and the errors."""
