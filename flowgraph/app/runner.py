@@ -71,16 +71,20 @@ def case_readme(case) -> str:
 
 
 def totals(result) -> list[tuple[str, float, str]]:
-    """Whole-system totals: purchases, own costs, losses, sales, standard coal, CO2."""
+    """Whole-system totals: purchases, own costs, losses, sales, standard coal, CO2. Losses
+    and sales are what leaves the system (flows into sinks, as the MFCA matrix's system
+    rows): a loss passing through a waste-handling centre first is counted once, with the
+    cost added there."""
     c = result.compiled
     f = result.flows
     bought = c.node_kind[c.tail] == "source"
     neg = f["negative"].to_numpy()
-    sold = (c.node_kind[c.head] == "sink") & ~neg
+    leaves = c.node_kind[c.head] == "sink"
+    sold = leaves & ~neg
     return [
         ("purchased cost", float(f["cost"][bought].sum()), "CNY"),
         ("own added cost (system, energy, waste management)", float(c.node_costs.sum()), "CNY"),
-        ("cost of negative products (loss)", float(f["cost"][neg].sum()), "CNY"),
+        ("cost of negative products (loss)", float(f["cost"][neg & leaves].sum()), "CNY"),
         ("cost of positive products sold", float(f["cost"][sold].sum()), "CNY"),
         ("sales revenue", float(f["value"][sold].sum()), "CNY"),
         ("standard coal purchased", float(f["tce"][bought].sum()), "tce"),
