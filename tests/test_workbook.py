@@ -46,7 +46,8 @@ def test_every_bundled_case_round_trips_exactly(tmp_path, name):
     assert [s.to_record() for s in case.scenarios.values()] == \
         [s.to_record() for s in back.scenarios.values()]
     assert [f.to_record() for f in case.figures] == [f.to_record() for f in back.figures]
-    assert case.sections == back.sections
+    plugin = [{k: v for k, v in c.sections.items() if k != "time"} for c in (case, back)]
+    assert plugin[0] == plugin[1]          # [time] series go inline: test_workbook_time.py
     flows, figures = _results(case)
     again, figures_back = _results(back)
     if isinstance(flows, type):

@@ -15,12 +15,15 @@ a given period, read into solve_periods (periods.py); and the `flowgraph periods
     [[time.start]]
     period = 2027
     scenario = "new kiln"                   # a scenario of the case, in force from then on
+
+A case workbook gives the same section on its time, time_stocks and time_starts sheets
+(io/booktime.py); its reader records the cell of each parameter, stock and start, and the
+errors found here name that cell.
 """
 
 from __future__ import annotations
 
 import copy
-import csv
 import json
 from pathlib import Path
 
@@ -28,12 +31,13 @@ import pandas as pd
 
 from ..errors import CaseFileError, FlowgraphError
 from ..io.export.iamc import write_iamc
-from ..io.text import read_text
+from ..io.seriesfile import read_series
 from ..model.schema import suggestion
 from ..solvers.cohorts import Lifetime
 from ..views.timeline import periods_html
 from .exchange.solved import result_rows
 from .periods import Periods, PeriodStock, solve_periods
+from .study.params import parse
 
 SECTION = "time"
 KEYS = ("periods", "series", "values", "stock", "start")
@@ -45,7 +49,8 @@ def case_periods(case) -> Periods:
     section = case.section(SECTION)
     if not section:
         raise CaseFileError(f"case '{case.name}' has no [time] section (periods, series, "
-                            f"stocks): docs/methods/time.md", origin=case.origin())
+                            f"stocks; in a workbook the time sheet): docs/methods/time.md",
+                            origin=case.origin())
     _known(section, KEYS, "[time]", case.origin(SECTION))
     if "periods" not in section:
         raise CaseFileError("[time] needs periods = [...] (in order)", origin=case.origin(SECTION))
@@ -61,10 +66,13 @@ def case_periods(case) -> Periods:
                 raise CaseFileError(f"{path}: parameter {key!r} is also given in [time.values]",
                                     origin=str(path))
             series[key] = values
+    for key in series:                  # a workbook names the cell of each parameter
+        if _cell(case, "values", key):
+            parse(key, case.network, _cell(case, "values", key))
     stocks = [_stock(rec, case, i) for i, rec in enumerate(section.get("stock", []))]
     starts = {}
     for i, rec in enumerate(section.get("start", [])):
-        where = case.origin(SECTION) + f" [[time.start]] {i + 1}"
+        where = _cell(case, "start", i) or case.origin(SECTION) + f" [[time.start]] {i + 1}"
         _known(rec, ("period", "scenario"), "[[time.start]]", where)
         starts[rec.get("period")] = case.scenario(rec.get("scenario"))
     try:
@@ -77,58 +85,8 @@ def case_periods(case) -> Periods:
                         origin=case.origin(SECTION)) from None
 
 
-def read_series(path: Path, periods: list) -> dict:
-    """{parameter: values in the order of `periods`} from a wide (period, then a column per
-    parameter) or long (period, parameter, value) CSV; errors name file and line."""
-    rows = list(csv.reader(read_text(path).splitlines()))
-    if not rows or not rows[0] or rows[0][0].strip() != "period":
-        raise CaseFileError(f"{path}:1: the first column must be 'period'", origin=f"{path}:1")
-    head = [h.strip() for h in rows[0]]
-    records = {}
-    for line, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(head):
-            raise CaseFileError(f"{path}:{line}: {len(row)} cells for {len(head)} columns",
-                                origin=f"{path}:{line}")
-        period = _period(row[0].strip(), periods, path, line)
-        if head[1:] == ["parameter", "value"]:
-            records.setdefault(row[1].strip(), {})[period] = _number(row[2], path, line, "value")
-        else:
-            for name, cell in zip(head[1:], row[1:]):
-                records.setdefault(name, {})[period] = _number(cell, path, line, name)
-    out = {}
-    for name, by in records.items():
-        missing = [p for p in periods if p not in by]
-        if missing:
-            raise CaseFileError(f"{path}: {name!r} has no value for period {missing[0]!r} "
-                                f"(the series is shorter than the horizon)", origin=str(path))
-        out[name] = [by[p] for p in periods]
-    return out
-
-
-def _period(text: str, periods: list, path, line: int):
-    for p in periods:
-        if str(p) == text:
-            return p
-    raise CaseFileError(f"{path}:{line}: period {text!r} is not one of [time] periods",
-                        origin=f"{path}:{line}")
-
-
-def _number(cell: str, path, line: int, column: str) -> float:
-    try:
-        value = float(cell)
-    except ValueError:
-        raise CaseFileError(f"{path}:{line}: {column} {cell.strip()!r} is not a number",
-                            origin=f"{path}:{line}") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise CaseFileError(f"{path}:{line}: {column} is not a finite number",
-                            origin=f"{path}:{line}")
-    return value
-
-
 def _stock(rec: dict, case, i: int) -> PeriodStock:
-    where = f"{case.origin(SECTION)} [[time.stock]] {i + 1}"
+    where = _cell(case, "stock", i) or f"{case.origin(SECTION)} [[time.stock]] {i + 1}"
     _known(rec, STOCK_KEYS, "[[time.stock]]", where)
     for key in ("node", "outflow"):
         if key not in rec:
@@ -139,12 +97,19 @@ def _stock(rec: dict, case, i: int) -> PeriodStock:
             raise CaseFileError("[[time.stock]] lifetime must be a table with kind, e.g. "
                                 "{ kind = \"fixed\", mean = 10 }", origin=where)
         params = {k: v for k, v in life.items() if k != "kind"}
-        life = Lifetime(life["kind"], origin=where, **params)
+        life = Lifetime(life["kind"], origin=_cell(case, "stock", i, "lifetime") or where,
+                        **params)
     initial = rec.get("initial")
     if isinstance(initial, dict):
         initial = {_age(k, where): v for k, v in initial.items()}
     return PeriodStock(rec["node"], rec["outflow"], life, initial,
                        rec.get("inflow_at", "middle"), origin=where)
+
+
+def _cell(case, *path) -> str | None:
+    """The workbook cell that gives this part of [time] (`time.stock.0.lifetime`), as the
+    workbook's reader records it; None for a case.toml."""
+    return case.section_origins.get(".".join(map(str, (SECTION, *path))))
 
 
 def _age(key, where):

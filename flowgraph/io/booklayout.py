@@ -31,6 +31,9 @@ scenarios	one scenario a row: name, description and any metadata
 edits	one edit a row: scenario, op (set_flow, scale_flow, add_flow, ...), target, id and the values to set
 figures	one headline figure a row: name, expr, unit, published, scenario, note
 settings	section | key | value: the plugin sections ([energy], [synergy], ...), key a dotted path
+time	the periods and series: parameter | <period> | <period> ... in row 1 (periods in order), a parameter (kind:id:attribute) a row; or period | parameter | value
+time_stocks	one stock carried over the periods a row: node, outflow, lifetime (fixed, normal, lognormal, weibull), mean, std, shape, scale, inflow_at, initial or initial.AGE
+time_starts	period | scenario: a scenario in force from that period on (flowgraph periods plant.xlsx)
 
 An empty cell (or the word unknown) is an unknown value. A number may carry its unit ('30 万t', '1,200 t').
 Lists are written 'mass;Cl' (an empty list []), mappings 'mass=1.5;Cl=0.2'.
@@ -61,6 +64,22 @@ NOTES = {
                  "key": "A setting, a dotted path into the section (start_year, "
                         "thresholds.energy)",
                  "value": "Its value; a list or table as TOML: [\"a\", \"b\"], {x = 1}"},
+    "time": {"parameter": "A series: kind:id:attribute (flow:ID:quantity, carrier:NAME:price, "
+                          "node:ID:costs.system); to the right of this column row 1 gives the "
+                          "periods in order (format them as text: 2025-01), each row a value "
+                          "under every period"},
+    "time_stocks": {"node": "A stock node carried from period to period",
+                    "outflow": "The flow that takes what leaves the stock",
+                    "lifetime": "How long what enters lasts: fixed, normal, lognormal, "
+                                "weibull (empty: the outflow is a series)",
+                    "mean": "Lifetime mean, in periods (fixed, normal, lognormal)",
+                    "std": "Lifetime standard deviation (normal, lognormal)",
+                    "shape": "Weibull shape", "scale": "Weibull scale, in periods",
+                    "inflow_at": "When a period's inflow enters: start, middle (default), end",
+                    "initial": "Stock before the first period (or by age in columns "
+                               "initial.1, initial.2, ...: the amount of each age in periods)"},
+    "time_starts": {"period": "A period of the time sheet",
+                    "scenario": "A scenario of the scenarios sheet, in force from the period on"},
 }
 #: the component of each table sheet
 COMPONENTS = {"nodes": "node", "flows": "flow", "carriers": "carrier"}
@@ -126,6 +145,9 @@ CHOICES = {
     ("carriers", "cost_category"): ("cost category", True),
     ("costs", "node"): (("nodes", "id"), True), ("edits", "op"): ("op", True),
     ("edits", "scenario"): (("scenarios", "name"), True),
+    ("time_stocks", "node"): (("nodes", "id"), True),
+    ("time_stocks", "outflow"): (("flows", "id"), True),
+    ("time_starts", "scenario"): (("scenarios", "name"), True),
 }
 
 

@@ -21,6 +21,7 @@ from ..model.network import Network
 from ..model.schema import COST_CATEGORIES, declared, is_free, lookup
 from ..model.tables import is_missing
 from .booklayout import README, comment, lists, template_columns, validations
+from .booktime import time_sheets
 from .casekeys import FIGURE_KEYS
 from .casesave import copy_named_files
 from .cells import dotted_key, list_cell, mapping_cell, to_cell
@@ -38,7 +39,8 @@ def write_workbook(net: Network | None, path, *, scenarios=(), figures=(), secti
     plugin sections as a case workbook at `path`; the files the sections name in `source`
     are copied beside it. `template`: every core column, filled or not. Returns the path."""
     path = Path(path)
-    sheets = case_sheets(net, scenarios, figures, sections or {}, template)
+    time, sections = time_sheets(sections or {}, source)
+    sheets = {**case_sheets(net, scenarios, figures, sections, template), **time}
     check_text(sheets, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     save_sheets(sheets, path)
@@ -249,7 +251,7 @@ def check_text(sheets: dict, path: Path) -> None:
     for name, (columns, rows) in sheets.items():
         for k, column in enumerate(columns):
             texts = [r[k] for r in rows if isinstance(r[k], str)]
-            if not ILLEGAL_CHARACTERS_RE.search("\n".join([column, *texts])):
+            if not ILLEGAL_CHARACTERS_RE.search("\n".join([str(column), *texts])):
                 continue
             for i, row in enumerate([columns, *rows]):
                 v = row[k]
@@ -292,7 +294,7 @@ def _header(ws, sheet: str, columns: list) -> None:
         if text:
             cell.comment = Comment(text, "flowgraph", width=300, height=120)
         cells.append(cell)
-        ws.column_dimensions[column_letter(k)].width = max(10, min(40, len(name) + 4))
+        ws.column_dimensions[column_letter(k)].width = max(10, min(40, len(str(name)) + 4))
     ws.append(cells)
 
 

@@ -11,6 +11,8 @@ One sheet per table, with the columns of the CSV tables (docs/case-files.md):
     edits      scenario | op | target | id | the values, one edit a row
     figures    name | expr | unit | published | scenario | note
     settings   section | key | value: the plugin sections, one setting a row
+    time       the [time] section: parameter | <period> | <period> ... (a series a row),
+               or period | parameter | value; time_stocks and time_starts (booktime.py)
 
 README and lists (written by flowgraph) and sheets whose name starts with x_ are not read;
 any other sheet is refused with the closest known name. Every node and flow remembers its
@@ -33,6 +35,8 @@ from ..model.schema import COST_CATEGORIES, suggestion
 from ..model.table_checks import Rows, checked_numbers
 from .booksheets import read_case_sheet, read_figures, read_scenarios, read_settings
 from .booktables import REQUIRED, Records, records, table_frame, typed
+from .booktime import SHEETS as TIME_SHEETS
+from .booktime import read_time
 from .casefile import CaseData
 from .flat import flat_case, flat_columns, flat_sheet
 from .paths import CaseFolder
@@ -40,7 +44,7 @@ from .xlsxread import Workbook, column_letter, sheet_ref
 
 #: the sheets of a case workbook, in the order they are written
 SHEETS = ("case", "carriers", "nodes", "costs", "flows", "scenarios", "edits", "figures",
-          "settings")
+          "settings", *TIME_SHEETS)
 #: sheets flowgraph writes for people and does not read
 IGNORED = ("readme", "lists")
 #: sheets a case workbook cannot do without
@@ -70,6 +74,7 @@ def read_workbook(path, allow=()) -> CaseData:
     figures = read_figures(book.sheet(names["figures"])) if "figures" in names else []
     sections, origins = read_settings(book.sheet(names["settings"])) if "settings" in names \
         else ({}, {})
+    read_time(book, names, net, scenarios, sections, origins)
     folder = CaseFolder.of(path.parent, allow)
     return CaseData(net, scenarios, figures, sections, path.parent, origins, None, folder,
                     file=path, scenario_origins=scenario_origins)
