@@ -1,16 +1,27 @@
 """The periods page (views/timeline.py) of the bundled monthly_plant case in headless
 Chromium: opens offline with no console error, does not overflow the window, and its
 slider steps through the periods keeping the Sankey's measure; the waste-heat boiler
-appears from July. A screenshot goes to the artefact folder."""
+appears from July. The flow graph's slider (views/timeline_graph.py) changes the period
+named and the values drawn, keeps the flow-label menu and every node's position, and no
+value covers another value, a node or its label; the graph is laid out from the union of
+the periods when a structure edit also removes a flow. Screenshots go to the artefact
+folder."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
+import flowgraph as fg
+from flowgraph.app.periods_case import case_periods
 from flowgraph.cli import main
+from flowgraph.views.extract import view_data
+from flowgraph.views.graph import graph_view
+from flowgraph.views.graph_edges import WIDTH_MAX
+from flowgraph.views.timeline_graph import period_frames, union_data
 
 from .conftest import open_offline
 
@@ -51,3 +62,99 @@ def test_the_periods_page_steps_through_the_months(chromium_session, page_file):
     assert requests == [page_file.resolve().as_uri()], requests
     assert errors == [], errors
     ctx.close()
+
+
+G = "Object.values(window.flowgraph.graphs)[0]"
+#: what the graph shows: the period named, edges drawn and their labels, node positions
+GRAPH_STATE = f"""() => {{ const g = {G}, body = g.network.body;
+    return {{period: document.querySelector('.fg-graph-period-label').textContent,
+             mode: g.labelMode, drawn: g.edgeView.getIds(),
+             values: Object.fromEntries(g.edges.get().filter(e => !e.absent)
+                                        .map(e => [e.id, [e.amount, e.width]])),
+             labels: g.edgeView.getIds().map(id => (body.edges[id].options.label || '').trim())
+                                          .filter(t => t),
+             faded: g.nodes.get().filter(n => n.opacity < 1).map(n => n.id),
+             positions: g.network.getPositions(),
+             panel: [...document.querySelectorAll('.fg-panel h5')].map(h => h.textContent)}};
+}}"""
+
+
+def _graph_reads(page, name: str) -> dict:
+    """The graph's state; a screenshot; no overflow, no label over another or a node."""
+    from .test_graph_pages import BOXES, EDGE_TEXTS, _edge_text_overlaps, _overlaps
+    page.wait_for_timeout(300)
+    state = page.evaluate(GRAPH_STATE)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"monthly_plant-graph-{name}.png"))
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    boxes = page.evaluate(BOXES)
+    assert _overlaps(boxes["nodes"]) == []
+    assert _edge_text_overlaps(page.evaluate(EDGE_TEXTS), boxes["nodes"]) == []
+    return state
+
+
+def test_the_graph_steps_through_the_months(chromium_session, page_file):
+    page, requests, errors, ctx = open_offline(
+        chromium_session, page_file, f"() => window.flowgraph && window.flowgraph.graphs && "
+        f"{G} && {G}.rendered", timeout=30000)
+    page.evaluate("() => document.querySelector('.fg-period-graph')"
+                  ".scrollIntoView({block: 'end'})")
+    page.select_option(".fg-period-graph select.fg-label-mode", "both")
+    jan = _graph_reads(page, "january")
+    assert jan["period"] == "2025-01" and jan["mode"] == "both"
+    assert "waste heat steam" not in jan["drawn"] and "waste heat steam" not in jan["values"]
+    assert jan["faded"] == ["waste-heat boiler"]          # built in July: drawn faded
+    step = "el => { el.value = %d; el.dispatchEvent(new Event('input')); }"
+    page.locator("input.fg-graph-period").evaluate(step % 6)
+    jul = _graph_reads(page, "july")
+    assert jul["period"] == "2025-07" and jul["mode"] == "both"   # the menu's choice stays
+    assert "waste heat steam" in jul["drawn"] and jul["faded"] == []
+    assert any(t.startswith("steam 900 t") for t in jul["labels"]), jul["labels"]
+    assert jul["positions"] == jan["positions"]           # laid out once: nothing moves
+    # an open panel follows the period: the reactor takes waste-heat steam from July
+    page.evaluate(f"() => {G}.showPanel('reactor')")
+    assert "Inflows (4)" in page.evaluate(GRAPH_STATE)["panel"]
+    page.locator("input.fg-graph-period").evaluate(step % 0)
+    assert "Inflows (3)" in page.evaluate(GRAPH_STATE)["panel"]
+    # the values are the month's, the widths on one scale over the year
+    (a_jan, w_jan), (a_jul, w_jul) = jan["values"]["coal burned"], jul["values"]["coal burned"]
+    assert a_jan != a_jul
+    q_jan, q_jul = (float(a.split()[0].replace(",", "")) for a in (a_jan, a_jul))
+    assert w_jan / w_jul == pytest.approx(q_jan / q_jul, rel=0.02)
+    assert requests == [page_file.resolve().as_uri()], requests
+    assert errors == [], errors
+    ctx.close()
+
+
+def test_the_graph_is_laid_out_from_every_period(tmp_path):
+    """A structure edit that removes a flow (the ash, from July) as well as adding some: the
+    drawing holds the union, each period draws only its own flows, on one width scale."""
+    shutil.copytree(ROOT / "cases" / "monthly_plant", tmp_path / "case")
+    toml = tmp_path / "case" / "case.toml"
+    text = toml.read_text(encoding="utf-8")
+    old = '  { op = "add_flow", id = "electricity to waste-heat boiler"'
+    assert old in text
+    toml.write_text(text.replace(old, '  { op = "set_node", target = "boiler", allocation = '
+                                 '"energy" },\n  { op = "remove_flow", target = "ash" },\n'
+                                 + old), encoding="utf-8")
+    run = case_periods(fg.load(tmp_path / "case"))
+    datas = [view_data(r) for r in run.results]
+    union, note = union_data(datas, run.results)
+    assert note and {"ash", "waste heat steam"} <= set(union.flows.index)
+    view = graph_view(union)
+    frames = period_frames(view, datas, "auto")
+    at = {e["id"]: j for j, e in enumerate(view.edges)}
+    jan, jul = frames["edges"][0], frames["edges"][6]
+    assert jan[at["ash"]] is not None and jul[at["ash"]] is None
+    assert jan[at["waste heat steam"]] is None and jul[at["waste heat steam"]] is not None
+    assert "waste-heat boiler" not in frames["nodes"][0] and "waste-heat boiler" in \
+        frames["nodes"][6]
+    # one scale over the year: the widest material flow (t) of all months gets WIDTH_MAX,
+    # every other in proportion (1 px at least)
+    solid = [at[f] for f in ("coal bought", "coal burned", "raw material", "product", "ash")]
+    tonnes = [(rows[j][0], float(rows[j][1].split()[0].replace(",", "")))
+              for rows in frames["edges"] for j in solid if rows[j] is not None]
+    top = max(q for _, q in tonnes)
+    assert max(w for w, _ in tonnes) == pytest.approx(WIDTH_MAX)
+    for w, q in tonnes:
+        assert w == pytest.approx(max(1.0, WIDTH_MAX * q / top), abs=0.01)

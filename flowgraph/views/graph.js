@@ -27,10 +27,11 @@
     var nodeView = new vis.DataView(nodes, {
       filter: function (n) { return !hiddenFirms.has(n.firm || ""); }
     });
+    // an edge marked absent (a period without its flows: timeline_graph.js) is left out
     var edgeView = new vis.DataView(edges, {
       filter: function (e) {
-        return !hiddenCarriers.has(e.carrier) && !hiddenFirms.has(firmOf[e.from]) &&
-          !hiddenFirms.has(firmOf[e.to]);
+        return !e.absent && !hiddenCarriers.has(e.carrier) &&
+          !hiddenFirms.has(firmOf[e.from]) && !hiddenFirms.has(firmOf[e.to]);
       }
     });
     // the values go on the edges once the first frame has sized the node labels, where
@@ -158,7 +159,7 @@
       var keep = declutter(g, mode);
       g.labelsLeftOut = 0;
       g.edges.update(g.edges.get().map(function (e) {
-        var text = edgeLabel(mode, e);
+        var text = e.absent ? "" : edgeLabel(mode, e);
         if (text && !keep.has(e.id)) { text = ""; g.labelsLeftOut += 1; }
         // vis-network keeps an old label unless it is replaced by a string
         return { id: e.id, label: text || " " };

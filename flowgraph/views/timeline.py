@@ -1,6 +1,7 @@
 """Views of a network over periods: a Sankey with a period slider (the measure, grouping and
-bundling chosen stay when the period changes) and stacked areas of each stock by cohort with
-its outflows. They read a Periods object (app/periods.py) by its fields: periods, results
+bundling chosen stay when the period changes), the flow graph with a period slider (laid out
+once, its numbers swapped by period: timeline_graph.py) and stacked areas of each stock by
+cohort with its outflows. They read a Periods object (app/periods.py) by its fields: periods, results
 (one Result per period) and stocks (node -> CohortStock)."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import plotly.graph_objects as go
 from .page import Section, figure_section, html_page, table_section
 from .palette import group_colours
 from .sankey import sankey_section
+from .timeline_graph import period_graph_section
 
 #: the page script that switches periods (keeps the Sankey's menus as they were)
 SLIDER_JS = """(function () {
@@ -89,7 +91,8 @@ def stock_figure(name: str, model):
 
 
 def periods_sections(run, figures=None) -> list[Section]:
-    """The sections of the periods page: stocks, figures by period, the Sankey slider."""
+    """The sections of the periods page: stocks, figures by period, the Sankey and the graph
+    with their period sliders."""
     out = []
     for node, model in run.stocks.items():
         out.append(figure_section(f"Stock: {node}", stock_figure(node, model),
@@ -103,10 +106,12 @@ def periods_sections(run, figures=None) -> list[Section]:
         out.append(table_section("Figures by period", wide, "The case's headline figures "
                                  "evaluated on each period's result."))
     out.append(period_sankey_section(run.periods, run.results))
+    out.append(period_graph_section(run.periods, run.results))
     return out
 
 
 def periods_html(run, title: str, figures=None) -> str:
-    """A page of its own (opens offline): stocks, figures by period, Sankey with a slider."""
+    """A page of its own (opens offline): stocks, figures by period, the Sankey and the graph
+    with a period slider each."""
     return html_page(title, periods_sections(run, figures),
                      subtitle=f"{len(run.periods)} periods: {run.periods[0]} … {run.periods[-1]}")
