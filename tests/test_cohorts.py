@@ -12,7 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flowgraph.errors import ModelError, StockError
-from flowgraph.solvers.cohorts import Lifetime, carry_forward, inflow_driven, stock_driven
+from flowgraph.solvers.cohorts import (
+    Lifetime,
+    carry_forward,
+    inflow_driven,
+    stock_driven,
+    stock_driven_as_built,
+)
 
 
 def test_two_cohorts_with_an_exponential_lifetime_by_hand():
@@ -147,3 +153,39 @@ def test_bad_series_are_refused_by_name_and_origin():
         inflow_driven([1], life, initial={3: 1}, name="cars")
     with pytest.raises(StockError, match="in period 1 the stock of 1 is below"):
         stock_driven([10, 1], life, name="cars")
+
+
+def test_a_stock_driven_model_whose_cohorts_last_as_long_as_what_is_built():
+    """A capacity of 10 held from the second period: the first unit lasts 3 periods, its
+    replacement 2 (another technology), the next 3 again. The lifetimes are asked for only
+    when something must enter, in period order, and the result equals stock_driven with the
+    lifetimes chosen."""
+    asked = []
+
+    def lifetime_of(t):
+        asked.append(t)
+        return Lifetime("fixed", mean=2 if t == 4 else 3)
+
+    target = [0, 10, 10, 10, 10, 10, 10, 10]
+    m = stock_driven_as_built(target, lifetime_of, periods=list(range(2020, 2028)))
+    assert asked == [1, 4, 6]
+    assert list(m.inflow) == [0, 10, 0, 0, 10, 0, 10, 0]
+    assert list(m.outflow) == [0, 0, 0, 0, 10, 0, 10, 0]          # the retirements
+    per = [Lifetime("fixed", mean=2 if t == 4 else 3) for t in range(8)]
+    ref = stock_driven(target, per, periods=list(range(2020, 2028)))
+    np.testing.assert_array_equal(m.stock_by_cohort, ref.stock_by_cohort)
+    np.testing.assert_array_equal(m.outflow_by_cohort, ref.outflow_by_cohort)
+    # with smooth lifetimes too (not only whole cohorts leaving)
+    w = [Lifetime("weibull", shape=2, scale=3 + t) for t in range(8)]
+    smooth = stock_driven_as_built([5, 6, 6, 8, 8, 9, 9, 9], lambda t: w[t])
+    np.testing.assert_allclose(smooth.inflow, stock_driven([5, 6, 6, 8, 8, 9, 9, 9], w).inflow,
+                               rtol=1e-13)
+
+
+def test_a_stock_driven_model_as_built_refuses_bad_lifetimes_by_name():
+    with pytest.raises(ModelError, match=r"slot: the lifetime of the cohort of period 0 is 3"):
+        stock_driven_as_built([1, 1], lambda t: 3, name="slot")
+    with pytest.raises(StockError, match=r"slot: in period 0 nothing that enters stays"):
+        stock_driven_as_built([1, 1], lambda t: Lifetime("fixed", mean=0), name="slot")
+    with pytest.raises(StockError, match=r"slot: in period 1 the stock of 0 is below"):
+        stock_driven_as_built([1, 0], lambda t: Lifetime("fixed", mean=5), name="slot")

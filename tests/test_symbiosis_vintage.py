@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import flowgraph as fg
 from flowgraph.plugins import symbiosis as sym
 from flowgraph.plugins.symbiosis.stocknet import stock_network
+from flowgraph.solvers.cohorts import Lifetime, stock_driven
 
 # technologies and prices spelt out here, so the hand figures do not depend on the data file
 TECH = {
@@ -168,3 +170,69 @@ def test_errors_name_the_unit_and_measure():
         model.run(("M1",))
     with pytest.raises(fg.CaseFileError, match="unknown measure"):
         model.run(("M9",))
+
+
+def test_the_vintage_stock_is_the_cohort_stock():
+    """Each slot's capacity is a stock by cohort on the project's one time axis: it equals
+    cohorts.stock_driven on the same held capacity with the lifetimes of what was built, and
+    its outflows are the retirements (start year + lifetime) by hand. A (10 MW coal boiler,
+    2000, 20 years) retires in 2020 and its follow-up (coal boiler, 20 years) enters then;
+    B (50 MW, 2010, 30 years) serves throughout; D (5 MW, 1990, 20 years) retired in 2010,
+    before the horizon, and its follow-up retires in 2030."""
+    units = pd.concat([UNITS, pd.DataFrame(
+        {"fuel": ["coal"], "output": ["heat"], "capacity_mw": [5.0], "start_year": [1990],
+         "lifetime": [20], "hours": [4000.0]}, index=["D"])])
+    model = sym.VintageModel(units, data(end_year=2032))
+    path = model.run()
+    assert model.axis[0] == 1990 and model.axis[-1] == 2032
+    years = list(map(int, model.axis))
+    lives = {"A": {2000: 20, 2020: 20}, "B": {2010: 30}, "D": {1990: 20, 2010: 20, 2030: 20}}
+    park = np.zeros((len(years), len(years)))
+    for uid, by_cohort in lives.items():
+        cap, start = units.at[uid, "capacity_mw"], units.at[uid, "start_year"]
+        per = [Lifetime("fixed", mean=by_cohort.get(y, 1)) for y in years]
+        ref = stock_driven(np.where(model.axis >= start, cap, 0.0), per, periods=years)
+        ours = path.cohorts[uid]
+        np.testing.assert_array_equal(ours.stock_by_cohort, ref.stock_by_cohort)
+        np.testing.assert_array_equal(ours.outflow_by_cohort, ref.outflow_by_cohort)
+        np.testing.assert_array_equal(ours.inflow, ref.inflow)
+        park += ref.stock_by_cohort
+    stock = path.stock()
+    by_year_cohort = stock.pivot_table(index="year", columns="cohort", values="capacity_mw",
+                                       aggfunc="sum", fill_value=0.0)
+    for y in path.annual.index:
+        for c in by_year_cohort.columns:
+            assert by_year_cohort.at[y, c] == park[years.index(y), years.index(c)]
+    retired = stock.groupby("year")["retired_mw"].sum()
+    assert retired[retired > 0].to_dict() == {2020: 10.0, 2030: 5.0}
+    # the follow-ups are the cohorts' inflows, and they are what the model pays capex for
+    assert path.annual.loc[2020, "capex_followup"] == 10 * 4.0e5
+    assert path.annual.loc[2030, "capex_followup"] == 5 * 4.0e5
+    assert path.states.loc["D", 2018] == "coal boiler"
+
+
+def test_a_follow_up_built_in_a_retrofit_year_is_retrofitted_once():
+    """C (50 MW coal power, 1990, 30 years) retires in 2020, the year of M4 (+2 points, by
+    retrofit): its follow-up is built with M4 (0.353 + 0.02), not retrofitted again on top
+    and charged a retrofit."""
+    units = pd.DataFrame({"fuel": ["coal"], "output": ["electricity"], "capacity_mw": [50.0],
+                          "start_year": [1990], "lifetime": [30], "hours": [5000.0]},
+                         index=["C"])
+    m4 = {"id": "M4", "when": "retrofit", "year": 2020, "match": {"fuel": "coal"},
+          "efficiency_gain": 0.02, "retrofit_cost_per_mw": 1e5}
+    model = sym.VintageModel(units, data(), sym.parse_measures([m4], 2018))
+    table, paths = model.evaluate()
+    elec = 250000.0
+    assert table.loc["M4", "delta_capex_retrofit"] == 0.0
+    assert table.loc["M4", "abatement"] == pytest.approx(
+        3 * elec * 3.6 * (1 / 0.353 - 1 / 0.373) * 0.09645)
+
+
+def test_lifetimes_below_a_year_are_refused_by_unit_and_technology():
+    bad = UNITS.assign(lifetime=[0.5, 30.0])
+    with pytest.raises(fg.CaseFileError, match="unit 'A': lifetime must be at least 1 year"):
+        sym.VintageModel(bad, data())
+    tech = {**TECH, "coal boiler": {**TECH["coal boiler"], "lifetime": 0}}
+    model = sym.VintageModel(UNITS, data(technology=tech))
+    with pytest.raises(fg.CaseFileError, match="unit 'A': technology 'coal boiler' lasts 0"):
+        model.run()

@@ -224,6 +224,42 @@ def stock_driven(stock, lifetime, *, periods=None, step: float = 1.0,
                          initial=initial, name=name, origin=origin)
 
 
+def stock_driven_as_built(stock, lifetime_of, *, periods=None, step: float = 1.0,
+                          inflow_at: str = "middle", name: str = "stock",
+                          origin: str = "") -> CohortStock:
+    """`stock_driven` where what is built decides how long it lasts: `lifetime_of(t)` gives
+    the Lifetime of the cohort entering in period t (index), called in period order and only
+    for the periods that need an inflow, after the earlier cohorts' outflows are known (a
+    replacement of another technology than the unit it replaces). Equals `stock_driven`
+    with the list of the lifetimes chosen. No initial stock: start the periods early enough."""
+    target = _series(stock, f"{name}: stock", origin)
+    periods = horizon(periods, len(target), name, origin)
+    entry = _entry(inflow_at, name, origin)
+    n = len(target)
+    ends = (np.arange(n) + 1.0) * step
+    S, x = np.zeros((n, n)), np.zeros(n)
+    per = [Lifetime("fixed", mean=0)] * n             # cohorts nothing enters
+    for t in range(n):
+        need = target[t] - S[t, :t] @ x[:t]
+        if need < -1e-9 * max(abs(target[t]), 1.0):
+            raise StockError(f"{name}: in period {periods[t]} the stock of {target[t]:g} is "
+                             f"below the {target[t] - need:g} its cohorts keep; it would need "
+                             f"an inflow of {need:g}", origin=origin or None)
+        if need <= 0:
+            continue
+        life = lifetime_of(t)
+        if not isinstance(life, Lifetime):
+            raise ModelError(f"{name}: the lifetime of the cohort of period {periods[t]} is "
+                             f"{life!r}, not a Lifetime", origin=origin or None)
+        S[t:, t] = life.survival(ends[t:] - (t + entry) * step)
+        if S[t, t] == 0:
+            raise StockError(f"{name}: in period {periods[t]} nothing that enters stays to the "
+                             f"period's end under {life!r}", origin=origin or None)
+        per[t], x[t] = life, need / S[t, t]
+    return inflow_driven(x, per, periods=periods, step=step, inflow_at=inflow_at, name=name,
+                         origin=origin)
+
+
 def carry_forward(initial, inflow, outflow, *, periods=None, name: str = "stock",
                   origin: str = "") -> np.ndarray:
     """stock_t = stock_{t-1} + inflow_t - outflow_t over the periods; a stock drained below

@@ -5,8 +5,12 @@ Each utility unit is a slot that delivers a fixed service: electricity E = capac
 (electricity and CHP units) and heat H = capacity x hours x 3.6 GJ/MWh (heat units) or
 H = E x 3.6 x heat-to-power (CHP). A unit serves from its start year for its lifetime; at
 retirement a follow-up unit takes the slot (like for like, unless a measure in force says
-otherwise) and costs capex. Measures (measures.py) retrofit units in service or govern
-follow-ups. In year t a slot in state s burns
+otherwise) and costs capex. The years are the project's one time axis: each slot's capacity
+is a stock by cohort held at the unit's capacity (cohorts.stock_driven_as_built, fixed
+lifetimes, a cohort's lifetime that of what was built), so a cohort's outflow is a
+retirement and the inflow that replaces it the follow-up (docs/methods/symbiosis.md 9).
+Measures (measures.py) retrofit units in service or govern follow-ups. In year t a slot in
+state s burns
 
     F = E_s x 3.6 / eta_e + H / eta_h      (GJ; eta_e effective electric efficiency)
 
@@ -21,12 +25,13 @@ its cost per tonne is C / A.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from ...errors import CaseFileError
+from ...solvers.cohorts import CohortStock, Lifetime, stock_driven_as_built
 from .data import size_classes
 from .measures import OUTPUTS, Measure, Policy, State, technology_for, technology_state
 
@@ -62,6 +67,20 @@ class Pathway:
     annual: pd.DataFrame          # index year, COMPONENTS
     states: pd.DataFrame          # index unit, columns year: technology in service
     by_unit: pd.DataFrame         # index (unit, year): COMPONENTS plus technology and fuel
+    cohorts: dict = field(default_factory=dict)   # unit -> its slot's CohortStock (MW)
+
+    def stock(self) -> pd.DataFrame:
+        """Capacity by unit, cohort (the year a unit entered the slot) and horizon year: in
+        service at the year's end (capacity_mw) and retired in the year (retired_mw), as the
+        slots' cohort stocks give them."""
+        years = set(self.annual.index)
+        frames = [cs.frame().assign(unit=uid) for uid, cs in self.cohorts.items()]
+        if not frames:
+            return pd.DataFrame(columns=["unit", "cohort", "year", "capacity_mw", "retired_mw"])
+        f = pd.concat(frames, ignore_index=True).rename(
+            columns={"period": "year", "stock": "capacity_mw", "outflow": "retired_mw"})
+        f = f[f["year"].isin(years) & ((f["capacity_mw"] > 0) | (f["retired_mw"] > 0))]
+        return f[["unit", "cohort", "year", "capacity_mw", "retired_mw"]].reset_index(drop=True)
 
 
 class VintageModel:
@@ -80,6 +99,9 @@ class VintageModel:
                                 f"end_year {last}: give two years, the first not after the last")
         self.years = np.arange(first, last + 1)
         self.units = self._check(units)
+        #: the years the slots' cohort stocks run on: from the first unit's start year (so
+        #: units and follow-ups before the horizon are stepped too) to end_year
+        self.axis = np.arange(min([first, *self.units["start_year"].astype(int)]), last + 1)
 
     # -- units ---------------------------------------------------------------------------
     def _check(self, units: pd.DataFrame) -> pd.DataFrame:
@@ -104,6 +126,9 @@ class VintageModel:
             for col in ("capacity_mw", "start_year", "lifetime"):
                 if not np.isfinite(row[col]) or row[col] <= 0:
                     raise CaseFileError(f"{where}{col} must be a number > 0, not {row[col]}")
+            if row["lifetime"] < 1:
+                raise CaseFileError(f"{where}lifetime must be at least 1 year (whole years "
+                                    f"count), not {row['lifetime']:g}")
             fuel = self.data.get("fuel", {})
             if row["fuel"] not in fuel:
                 raise CaseFileError(f"{where}fuel '{row['fuel']}' is not one of "
@@ -143,9 +168,9 @@ class VintageModel:
                                 f"{', '.join(self.measures)}")
         active = [self.measures[m] for m in measure_ids]
         total = {k: np.zeros(len(self.years)) for k in COMPONENTS}
-        states, per_unit = {}, []
+        states, per_unit, cohorts = {}, [], {}
         for uid in self.units.index:
-            tech, fuel, parts = self._slot(uid, active)
+            tech, fuel, parts, cohorts[uid] = self._slot(uid, active)
             states[uid] = tech
             for k, v in parts.items():
                 total[k] += v
@@ -157,16 +182,15 @@ class VintageModel:
         by_unit = pd.concat(per_unit, ignore_index=True).set_index(["unit", "year"]) \
             if per_unit else pd.DataFrame()
         return Pathway(name or (" & ".join(measure_ids) or "baseline"), tuple(measure_ids),
-                       annual, st, by_unit)
+                       annual, st, by_unit, cohorts)
 
     def _slot(self, uid, active):
         """One unit's slot over the horizon: the technology and fuel in service each year,
-        and every component (COMPONENTS) by year."""
+        every component (COMPONENTS) by year, and the slot's stock by cohort."""
         row = self.units.loc[uid]
         prices = self.data["fuel"]
         e0, h0 = self.services(uid)
-        timeline, capex_f, capex_r, policy = self._timeline(uid, active, int(self.years[0]),
-                                                            int(self.years[-1]))
+        timeline, capex_f, capex_r, policy, stock = self._timeline(uid, active)
         tech = _column(timeline, "technology", None, object)
         eta_e = _column(timeline, "electric_efficiency", np.nan, float)
         eta_h = _column(timeline, "heat_efficiency", np.nan, float)
@@ -200,36 +224,90 @@ class VintageModel:
         }
         parts["net_cost"] = (parts["fuel_cost"] + parts["om_cost"] + capex_f + capex_r + policy
                              - parts["revenue_electricity"] - parts["revenue_heat"])
-        return tech, fuel, parts
+        return tech, fuel, parts, stock
 
-    def _timeline(self, uid, active, y0, y1):
-        """The state in service in each horizon year, and capex / policy costs by year."""
+    def slot_stock(self, uid, active=()) -> tuple[CohortStock, dict]:
+        """The slot's capacity as a stock by cohort on the years of `axis`: held at the
+        unit's capacity from its start year (stock-driven, solvers/cohorts.py), each cohort
+        leaving after the fixed lifetime of what was built: the unit's own, then each
+        follow-up's (its technology after the measures in force when it is built). The
+        cohorts' outflows are the retirements, their inflows the follow-ups. Returns the
+        stock and the state each cohort was built as, by the year it entered (its cohort)."""
+        row = self.units.loc[uid]
+        where = _where(uid, row)
+        built: dict[int, State] = {}
+
+        def lifetime_of(t: int) -> Lifetime:
+            year = int(self.axis[t])
+            if built:                                # a cohort retires: its follow-up
+                c = max(built)
+                events = self._retrofits(built[c], self._retrofit_years(c, built, year - 1),
+                                         active)
+                s = self._follow_up(events[-1][1] if events else built[c], year, active)
+                life = s.lifetime
+            else:
+                s, life = self.initial_state(uid), int(row["lifetime"])
+            if life < 1:
+                raise CaseFileError(f"{where}technology '{s.technology}' lasts {life} years: "
+                                    f"give a lifetime >= 1 (symbiosis_energy.toml [technology])")
+            built[year] = s
+            return Lifetime("fixed", mean=life, origin=where)
+
+        target = np.where(self.axis >= int(row["start_year"]), float(row["capacity_mw"]), 0.0)
+        stock = stock_driven_as_built(target, lifetime_of, periods=[int(y) for y in self.axis],
+                                      name=f"unit '{uid}'")
+        return stock, built
+
+    def _timeline(self, uid, active):
+        """The state in service in each horizon year, capex / policy costs by year and the
+        slot's stock by cohort: the years each cohort serves come from the cohort stock, its
+        state from what it was built as and the retrofits of its years in service."""
+        y0, y1 = int(self.years[0]), int(self.years[-1])
         n = y1 - y0 + 1
         timeline = [None] * n
         capex_f, capex_r, policy = np.zeros(n), np.zeros(n), np.zeros(n)
-        s = self.initial_state(uid)
-        start = int(self.units.at[uid, "start_year"])
-        retire = start + int(self.units.at[uid, "lifetime"])
-        for y in range(start, y1 + 1):
-            k = y - y0
-            if y == retire:
-                s = self._follow_up(s, y, active)
-                retire = y + s.lifetime
-                if k >= 0:
-                    capex_f[k] += s.capacity_mw * s.capex_per_mw
+        stock, built = self.slot_stock(uid, active)
+        first = min(built, default=None)
+        for c, s in built.items():
+            col = stock.cohorts.index(c)
+            last = int(self.axis[np.flatnonzero(stock.stock_by_cohort[:, col] > 0)[-1]])
+            if c != first and c >= y0:
+                capex_f[c - y0] += stock.inflow[col] * s.capex_per_mw
+            events = self._retrofits(s, self._retrofit_years(c, built, last), active)
+            for y, _, cost in events:
+                if y >= y0:
+                    capex_r[y - y0] += cost
+            spans = [(c, s)] + [(y, st) for y, st, _ in events]
+            for (y_from, st), (y_to, _) in zip(spans, spans[1:] + [(last + 1, None)]):
+                a, b = max(y_from, y0) - y0, min(y_to, y1 + 1) - y0
+                if b <= a:                           # a span outside the horizon
+                    continue
+                timeline[a:b] = [st] * (b - a)
+                for p in self.policies:
+                    if a <= p.year - y0 < b and p.matches(st):
+                        policy[p.year - y0] += st.capacity_mw * p.cost_per_mw
+        return timeline, capex_f, capex_r, policy, stock
+
+    @staticmethod
+    def _retrofit_years(cohort: int, built: dict, last: int) -> range:
+        """The years a cohort's retrofits may fall in: from the year it entered to `last`;
+        a follow-up was built with the measures of its year already, so from the next."""
+        return range(cohort + (cohort != min(built)), last + 1)
+
+    def _retrofits(self, s: State, years: range, active) -> list:
+        """The retrofits of a unit in state `s` in service in `years`, in year order and, in a
+        year, in the order of the measures: (year, state after, cost)."""
+        events = []
+        for y in sorted({m.year for m in active if m.when == "retrofit" and m.year in years}):
             for m in active:
                 if m.when == "retrofit" and m.year == y and m.matches(s):
                     s = m.apply(s, self.techs, self.classes)
-                    if k >= 0:
-                        capex_r[k] += s.capacity_mw * m.retrofit_cost_per_mw
-            for p in self.policies:
-                if p.year == y and p.matches(s) and k >= 0:
-                    policy[k] += s.capacity_mw * p.cost_per_mw
-            if k >= 0:
-                timeline[k] = s
-        return timeline, capex_f, capex_r, policy
+                    events.append((y, s, s.capacity_mw * m.retrofit_cost_per_mw))
+        return events
 
     def _follow_up(self, s: State, year: int, active) -> State:
+        """The unit that takes the slot of `s` retiring in `year`: like for like, unless a
+        measure in force (from its year on) matches it."""
         new = technology_state(s.technology, self.techs, s.capacity_mw, self.classes)
         for m in active:
             if m.year <= year and m.matches(new):
