@@ -30,6 +30,7 @@ import pandas as pd
 
 from ..errors import ModelError
 from ..model import units
+from ..model.schema import suggestion
 from .conversions import ipcc_fuel
 
 #: what an item's ghg_scope attribute (the symbiosis plugin's classes) means here
@@ -73,8 +74,10 @@ def gas_name(name: str, where: str = "") -> str:
     for gas, row in table.iterrows():
         if key in (n.casefold() for n in [gas, *filter(None, row["aliases"].split("|"))]):
             return gas
-    raise ModelError(f"{where}unknown gas '{name}': data/gwp.csv has {', '.join(table.index)} "
-                     f"(and their aliases)")
+    names = [n for gas, row in table.iterrows()
+             for n in [gas, *filter(None, row["aliases"].split("|"))]]
+    raise ModelError(f"{where}unknown gas '{name}'{suggestion(name, names)}: data/gwp.csv has "
+                     f"{', '.join(table.index)} (and their aliases)")
 
 
 def gwp(gas: str, gwp_set: str = "AR6") -> float:
@@ -87,8 +90,8 @@ def gwp(gas: str, gwp_set: str = "AR6") -> float:
 
 def check_gwp_set(gwp_set: str, where: str = "") -> str:
     if gwp_set not in gwp_sets():
-        raise ModelError(f"{where}GWP set '{gwp_set}' is not in data/gwp.csv (sets: "
-                         f"{', '.join(gwp_sets())})")
+        raise ModelError(f"{where}GWP set '{gwp_set}' is not in data/gwp.csv"
+                         f"{suggestion(gwp_set, gwp_sets())} (sets: {', '.join(gwp_sets())})")
     return gwp_set
 
 

@@ -6,8 +6,12 @@ intensity per 10^4 CNY of industrial added value of energy (tce), water, COD, SO
 per firm and for the park; and, given a baseline and a target scenario, the baseline-and-
 target table with the decoupling elasticity and Tapio's class (methods/decoupling.py).
 
+Product footprints: the inventory's gases carried to the flows reaching sinks by the value
+flow's allocation keys (methods/ghg_footprint.py), by gas and in CO2e per unit of product.
+
 Figure functions: co2e(scope, gas, category, firm, gwp), ghg_gas(gas, scope, category),
-ghg_share(category, scope), park_use(indicator, firm), park_intensity(indicator, firm),
+ghg_share(category, scope), footprint(flow, gas, gwp), footprint_per_unit(flow, gas, gwp),
+park_use(indicator, firm), park_intensity(indicator, firm),
 decoupling_elasticity(indicator, baseline, target).
 """
 
@@ -15,8 +19,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..errors import PluginError
+from ..errors import AllocationError, PluginError
 from ..methods.decoupling import INDICATORS, PARK, decoupling, park_usage
+from ..methods.ghg_footprint import footprint_of, ghg_footprints
 from ..methods.greenhouse import check_gwp_set, gas_name, ghg_inventory
 from ..model.report import Cards, Chart, Report, Table
 from .base import Option, Plugin
@@ -57,7 +62,9 @@ class ParkPlugin(Plugin):
         use = park_usage(case.result(scenario), inv, scopes=opts["scopes"], cod=opts["cod"],
                          so2=opts["so2"])
         table = decoupling_table(case, opts)
-        return build_report(case, scenario, opts, inv, use, table)
+        report = build_report(case, scenario, opts, inv, use, table)
+        add_footprints(report, case.result(scenario), inv)
+        return report
 
     def figure_functions(self, case, result) -> dict:
         return figure_functions(case, result, checked(case, self.resolve(case)))
@@ -128,6 +135,15 @@ def figure_functions(case, result, opts: dict) -> dict:
         i = inv()
         return i.total(scope, None, category) / i.total()
 
+    def footprint(flow, gas="co2e", gwp=None, per_unit=False):
+        """t of a gas (or t CO2e) embodied in a flow, or per unit of it."""
+        return footprint_of(ghg_footprints(result, inventory=inv(gwp), flows=[flow]), flow,
+                            gas, per_unit)
+
+    def footprint_per_unit(flow, gas="co2e", gwp=None):
+        """t of a gas (or t CO2e) per unit of a flow (expressions have no True)."""
+        return footprint(flow, gas, gwp, per_unit=True)
+
     def park_table():
         return park_usage(result, inv(), scopes=opts["scopes"], cod=opts["cod"], so2=opts["so2"])
 
@@ -143,7 +159,8 @@ def figure_functions(case, result, opts: dict) -> dict:
             raise PluginError("decoupling_elasticity(): give baseline and target scenarios")
         return float(table.at[_indicator(indicator), "elasticity"])
 
-    return {"co2e": co2e, "ghg_gas": ghg_gas, "ghg_share": ghg_share, "park_use": park_use,
+    return {"co2e": co2e, "ghg_gas": ghg_gas, "ghg_share": ghg_share, "footprint": footprint,
+            "footprint_per_unit": footprint_per_unit, "park_use": park_use,
             "park_intensity": park_intensity, "decoupling_elasticity": decoupling_elasticity}
 
 
@@ -180,6 +197,28 @@ def build_report(case, scenario, opts, inv, use, table) -> Report:
                                    note="elasticity = (dU/U0)/(dVA/VA0); classes of Tapio "
                                         "(2005), Transport Policy 12(2) 137-151."))
     return report
+
+
+def add_footprints(report: Report, result, inv) -> None:
+    """The product footprints (flows reaching sinks) as a table and a block after the GHG
+    tables; where the gases cannot be allocated (a node emitting with no output carrying its
+    key) the block says so by name instead of failing the whole report."""
+    try:
+        table = ghg_footprints(result, inventory=inv)
+    except AllocationError as exc:
+        report.blocks.insert(3, Table("Product footprints", pd.DataFrame(),
+                                      empty=f"not computed: {exc}"))
+        return
+    cols = ["source", "target", "carrier", "role", "quantity", "unit",
+            *[c for c in table.columns if c.endswith("_t")], "co2e_t_per_unit"]
+    shown = table[cols]
+    units = {c: "t" for c in table.attrs["gases"]} | {
+        c: "t CO2e" for c in cols if c.startswith(("co2e", "CO2e"))}
+    units["co2e_t_per_unit"] = "t CO2e per unit"
+    report.add_table("ghg_footprints", shown, units)
+    report.blocks.insert(3, Table(f"Product footprints ({inv.gwp_set})", shown, units=units,
+                                  note="the inventory carried to the flows reaching sinks "
+                                       "by the allocation keys of cost and CO2"))
 
 
 def _use_units(use: pd.DataFrame) -> dict:
