@@ -41,8 +41,7 @@ from .diagnosis import (
     singular_error,
 )
 from .inputs import MATRIX_ARRAYS, Bound, apply
-from .lowrank import LowRank
-from .pattern import Peeling
+from .lowrank import LowRank, Slice, entries
 from .propagate import ATTRIBUTES
 from .sparse import residual_excess
 from .specs import KNOWN
@@ -86,6 +85,19 @@ class Balances:
         solver = self.nominal.solver
         self.lowrank = LowRank(solver, self.A_sq, MAX_AMPLIFICATION) \
             if solver is not None and self.A_sq is not None and reuse else None
+        self._slices = None
+
+    def slices(self):
+        """Where a run's reduced matrix (of the nominal pattern) holds the square core, the
+        peeled rounds (their rows and coefficients) and the surplus rows: gathers, built on
+        the first run that changes the matrix."""
+        if self._slices is None:
+            R = self.red.R
+            self._slices = (Slice(R, self.rows, self.cols) if self.A_sq is not None else None,
+                            [(rows, cols, entries(R, rows, cols), Slice(R, rows))
+                             for rows, cols, _, _ in self.rounds],
+                            Slice(R, self.surplus) if len(self.surplus) else None)
+        return self._slices
 
     # -- runs that change known quantities only ---------------------------------------------
     @np.errstate(over="ignore", invalid="ignore")   # overflow is found by name, not warned of
@@ -152,19 +164,19 @@ class Balances:
                 and np.array_equal(red.R.indices, nom.R.indices)
                 and np.array_equal(red.G_col, nom.G_col)):
             return None
+        square, rounds, surplus = self.slices()
+        data = red.R.data
         z = np.full(red.R.shape[1], np.nan)
-        if self.A_sq is not None:
-            y = self.lowrank.solve(red.R[self.rows][:, self.cols].tocsr(), red.r[self.rows])
+        if square is not None:
+            y = self.lowrank.solve(square.of(data), red.r[self.rows])
             if y is None:
                 return None
             z[self.cols] = y
-        peel = self.nominal.peel
-        if peel is not None:
-            rounds = [(rows, cols, np.asarray(red.R[rows, cols]).ravel())
-                      for rows, cols, _ in peel.rounds]
-            Peeling(rounds, peel.core_rows, peel.core_cols).back_substitute(red.R, red.r, z)
+        for rows, cols, pos, part in reversed(rounds):   # the peeled unknowns, in reverse
+            z[cols] = 0.0
+            z[cols] = (red.r[rows] - part.of(data) @ z) / data[pos]
         x = red.flows_of(z)
-        self.screen(x, z, red.r, red)
+        self.screen(x, z, red.r, red, surplus.of(data) if surplus is not None else None)
         return x
 
     def arrays(self, v: np.ndarray, only=None) -> Compiled:
@@ -185,13 +197,14 @@ class Balances:
             z[cols] = 0.0
             z[cols] = (r[rows] - R_rows @ z) / coef[:, None]
 
-    def screen(self, x: np.ndarray, z: np.ndarray, r: np.ndarray, red=None) -> None:
+    def screen(self, x: np.ndarray, z: np.ndarray, r: np.ndarray, red=None,
+               R_surplus=None) -> None:
         """As solve_balance screens a solution: non-finite flows, over-determined data
         that contradict each other, negative flows (by name); rounding noise in x is 0.
-        red: the run's reduced system when its matrix is not the nominal one."""
+        red, R_surplus: the run's reduced system and its surplus rows when its matrix is
+        not the nominal one."""
         c, st = self.c, self.nominal.structure
-        R_surplus = self.R_surplus if red is None or self.R_surplus is None else \
-            red.R[self.surplus].tocsr()
+        R_surplus = self.R_surplus if red is None else R_surplus
         red = dataclasses.replace(self.red, r=r) if red is None else red
         screened = screen_flows(c, red, st, x, self.rtol, self.nominal.undetermined)
         if len(screened.nonfinite):

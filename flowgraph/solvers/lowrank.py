@@ -25,6 +25,33 @@ MAX_ROWS = 64
 KEEP = 8
 
 
+class Slice:
+    """A submatrix of a fixed-pattern sparse matrix (rows, then columns), taken again for
+    other values of the same pattern by one gather: R[rows][:, cols] of a run is
+    Slice.of(R_run.data) without scipy's slicing."""
+
+    def __init__(self, R: sp.csr_matrix, rows, cols=None):
+        ids = sp.csr_matrix((np.arange(1, R.nnz + 1, dtype=float), R.indices, R.indptr),
+                            shape=R.shape)
+        part = ids[rows] if cols is None else ids[rows][:, cols]
+        part = sp.csr_matrix(part)
+        part.sort_indices()
+        self.pos = part.data.astype(np.int64) - 1
+        self.indices, self.indptr, self.shape = part.indices, part.indptr, part.shape
+
+    def of(self, data: np.ndarray) -> sp.csr_matrix:
+        m = sp.csr_matrix((data[self.pos], self.indices, self.indptr), shape=self.shape)
+        m.has_sorted_indices = True
+        return m
+
+
+def entries(R: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Positions in R.data of the entries (rows[i], cols[i]) (each present in R)."""
+    ids = sp.csr_matrix((np.arange(1, R.nnz + 1, dtype=float), R.indices, R.indptr),
+                        shape=R.shape)
+    return np.asarray(ids[rows, cols]).ravel().astype(np.int64) - 1
+
+
 class LowRank:
     """Solves A y = b for matrices A of the nominal pattern, by the nominal factorisation."""
 

@@ -8,7 +8,9 @@ on the core of I - K (sources and sinks are exact), for a few runs at once: one 
 all their columns per step, each run's residual checked row by row. It converges when the
 spectral radius of M^-1 (K_run - K_nom) is below 1, at the first check when the keys do not
 move (shares fixed, as in plants); columns whose origins are the nominal ones start from
-the nominal solution. A run that does not settle within MAX_STEPS, or whose residual does
+the nominal solution. The few columns of K a run moves for real (a share, a recipe ratio)
+are corrected exactly in M by the Woodbury identity (keymoves.py), so such a run settles at
+the first check too. A run that does not settle within MAX_STEPS, or whose residual does
 not at least halve per step, is solved exactly (a factorisation of its own).
 """
 
@@ -20,6 +22,7 @@ import numpy as np
 
 from ..errors import FlowgraphError
 from .batch import relabel
+from .keymoves import correction
 from .keys import Keys, identity_rows
 from .propagate import ATTRIBUTES, finish, nonfinite_origins, solve_values
 from .propagation import Injections, Propagation, tall_product
@@ -103,13 +106,24 @@ def refine(vr: ValueRuns, work: list[Work]) -> list:
         y[:, w.same] = vr.Y_core[:, np.flatnonzero(w.same)]
         Y.append(y)
     need = [np.flatnonzero(~w.same) for w in work]
-    if len(pat.core_nodes) and sum(len(k) for k in need):
-        solved = vr.core_solve(np.column_stack([r[:, k] for r, k in zip(rhs, need)]))
+    fixes = [correction(pat.core, vr.core_values, w.data) if len(pat.core_nodes) else None
+             for w in work]
+    extra = [f.U for f in fixes if f is not None]
+    if len(pat.core_nodes) and (sum(len(k) for k in need) or extra):
+        solved = vr.core_solve(np.column_stack([r[:, k] for r, k in zip(rhs, need)] + extra))
         at = 0
         for y, k in zip(Y, need):
             y[:, k] = solved[:, at:at + len(k)]
             at += len(k)
-    settled = _settle(vr, work, rhs, Y) if len(pat.core_nodes) else set(range(len(work)))
+        for i, f in enumerate(fixes):
+            if f is not None:
+                k = f.U.shape[1]
+                fixes[i] = f if f.solved(solved[:, at:at + k]) else None
+                at += k
+                if fixes[i] is not None:
+                    fixes[i].apply(Y[i])
+    settled = _settle(vr, work, rhs, Y, fixes) if len(pat.core_nodes) else \
+        set(range(len(work)))
     out = []
     for i, w in enumerate(work):
         if i in settled and not w.bad:
@@ -120,8 +134,9 @@ def refine(vr: ValueRuns, work: list[Work]) -> list:
     return out
 
 
-def _settle(vr: ValueRuns, work, rhs, Y) -> set:
-    """Refinement steps on Y in place, Y += M^-1 (rhs - M_run Y), while a run's residual is
+def _settle(vr: ValueRuns, work, rhs, Y, fixes) -> set:
+    """Refinement steps on Y in place, Y += P^-1 (rhs - M_run Y) (P: M with the run's
+    moved columns, `fixes`), while a run's residual is
     not within STEP_RTOL of |rhs| + |Y| row by row; a run whose residual does not at least
     halve per step is left (solved exactly). Returns the runs that settled."""
     active = [i for i, w in enumerate(work) if not w.bad]
@@ -155,7 +170,8 @@ def _settle(vr: ValueRuns, work, rhs, Y) -> set:
         at = 0
         for i in active:
             b = Y[i].shape[1]
-            Y[i] += step[:, at:at + b]
+            part = step[:, at:at + b]
+            Y[i] += fixes[i].apply(part) if fixes[i] is not None else part
             at += b
     return settled
 

@@ -98,6 +98,7 @@ class ValueRuns:
         self.keys = allocation_keys(c, x, negative=self.has_waste)
         self.data = self.pat.data(self.keys.key)
         self.Mc = self.pat.core.matrix(self.data, drop_zeros=True)
+        self.core_values = self.pat.core.values(self.data)     # what runs' keys move from
         self.solver = cache.get(("value", fingerprint(self.Mc)))
         self.alone = identity_rows(c, self.pat, self.data, self.keys.key)
         self.inj = Injections(self.rows, x[self.rows], self.group, self.coef)
