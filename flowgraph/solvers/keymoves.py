@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: an entry of I - K that changes by more than this relative to its size moves its column
+#: an entry of I - K that changes by more than this relative to its nominal size moves its
+#: column
 MOVED = 1e-9
 #: more moved columns than this: refinement alone (the correction would cost more)
 MAX_MOVED = 64
@@ -49,12 +50,14 @@ class Correction:
         return y
 
 
-def correction(core, nominal: np.ndarray, data: np.ndarray) -> Correction | None:
+def correction(core, nominal: np.ndarray, moves: np.ndarray,
+               data: np.ndarray) -> Correction | None:
     """The correction for a run with entries `data` of I - K (core: the KeyPattern's core
-    Part, nominal: its values for the nominal keys); None when no column moved, or too many."""
-    run = core.values(data)
-    diff = run - nominal
-    moved_slots = np.abs(diff) > MOVED * (np.abs(run) + np.abs(nominal))
+    Part; nominal: its values for the nominal keys, moves: MOVED times their size); None
+    when no column moved, or too many."""
+    diff = core.values(data)
+    diff -= nominal
+    moved_slots = np.abs(diff) > moves
     if not moved_slots.any():
         return None
     moved = np.unique(core.indices[moved_slots])

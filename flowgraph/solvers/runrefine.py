@@ -106,7 +106,7 @@ def refine(vr: ValueRuns, work: list[Work]) -> list:
         y[:, w.same] = vr.Y_core[:, np.flatnonzero(w.same)]
         Y.append(y)
     need = [np.flatnonzero(~w.same) for w in work]
-    fixes = [correction(pat.core, vr.core_values, w.data) if len(pat.core_nodes) else None
+    fixes = [correction(pat.core, vr.core_values, vr.core_moved, w.data) if len(pat.core_nodes) else None
              for w in work]
     extra = [f.U for f in fixes if f is not None]
     if len(pat.core_nodes) and (sum(len(k) for k in need) or extra):

@@ -24,6 +24,7 @@ from ..model.schema import COST_CATEGORIES
 from .batch import relabel
 from .compiled import ALLOC_CODES, Compiled
 from .inputs import VALUE_ARRAYS, Bound
+from .keymoves import MOVED
 from .keys import Keys, allocation_keys, core_solver, identity_rows, key_pattern, solve_peeled
 from .propagate import (
     ATTRIBUTES,
@@ -99,6 +100,7 @@ class ValueRuns:
         self.data = self.pat.data(self.keys.key)
         self.Mc = self.pat.core.matrix(self.data, drop_zeros=True)
         self.core_values = self.pat.core.values(self.data)     # what runs' keys move from
+        self.core_moved = MOVED * np.abs(self.core_values)      # and by how much they move
         self.solver = cache.get(("value", fingerprint(self.Mc)))
         self.alone = identity_rows(c, self.pat, self.data, self.keys.key)
         self.inj = Injections(self.rows, x[self.rows], self.group, self.coef)
