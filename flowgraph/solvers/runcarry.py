@@ -21,10 +21,9 @@ import numpy as np
 
 from ..errors import FlowgraphError
 from .batch import relabel
-from .keys import identity_rows
-from .propagate import ATTRIBUTES, finish, solve_values
+from .propagate import ATTRIBUTES, finish
 from .propagation import Propagation
-from .runrefine import REFINE_RUNS, Work, refine, setup
+from .runrefine import REFINE_RUNS, Work, refine, setup, solved
 from .runvalues import RunState, ValueRuns, check_allocatable
 
 
@@ -79,13 +78,8 @@ def _with_units(vr: ValueRuns, w: Work, nodes: np.ndarray) -> Work:
 
 def _finish(vr: ValueRuns, s: RunState, w: Work, Y, carry: Carry, G: np.ndarray):
     """The run's Propagation with what it receives (G) added, and what it passes on."""
-    pat, k = vr.pat, len(carry.nodes)
-    if Y is not None:
-        d = pat.diagonal(w.data)[pat.sources]
-        alone = pat.sources[d == 1.0]               # no key leads in: exactly B
-    else:
-        Y = solve_values(pat, w.data, w.U, None, vr.c)
-        alone = identity_rows(vr.c, pat, w.data, w.keys.key)
+    k = len(carry.nodes)
+    Y, alone = solved(vr, w, Y)
     R = Y[:, -k:]
     Y, U, C = Y[:, :-k], w.U[:, :-k], w.C[:-k]
     attrs = np.arange(len(ATTRIBUTES))

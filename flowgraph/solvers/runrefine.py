@@ -191,13 +191,18 @@ def _sinks(vr: ValueRuns, w: Work) -> np.ndarray:
     return w.A
 
 
-def _finish(vr: ValueRuns, s: RunState, w: Work, Y) -> Propagation:
+def solved(vr: ValueRuns, w: Work, Y):
+    """Y of a run (refined, or solved exactly when refinement left it: Y None) and the
+    nodes whose value is exactly their origins B (no key leads in)."""
     pat = vr.pat
     if Y is not None:
         d = pat.diagonal(w.data)[pat.sources]
-        alone = pat.sources[d == 1.0]               # no key leads in: exactly B
-    else:
-        Y = solve_values(pat, w.data, w.U, None, vr.c)
-        alone = identity_rows(vr.c, pat, w.data, w.keys.key)
+        return Y, pat.sources[d == 1.0]
+    return (solve_values(pat, w.data, w.U, None, vr.c),
+            identity_rows(vr.c, pat, w.data, w.keys.key))
+
+
+def _finish(vr: ValueRuns, s: RunState, w: Work, Y) -> Propagation:
+    Y, alone = solved(vr, w, Y)
     return finish(vr.c, ATTRIBUTES, Y, w.C, w.keys, s.negative, w.inj, vr.rtol, alone,
                   w.U[alone] @ w.C)
