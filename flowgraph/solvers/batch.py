@@ -37,6 +37,7 @@ from .diagnosis import (
     nonfinite_flows_error,
     residual_table,
     row_scale,
+    runs_to_screen,
     screen_flows,
     singular_error,
 )
@@ -124,18 +125,27 @@ class Balances:
         x = red.g[:, None] + self.Gq @ dv
         has = red.G_col >= 0
         x[has] += red.G_coef[has, None] * z[red.G_col[has]]
-        x = np.ascontiguousarray(x.T)         # runs x flows: each run screened contiguous
-        zt, rt = np.ascontiguousarray(z.T), np.ascontiguousarray(r.T)
-        for d in range(len(V)):
+        for d in self._to_screen(x, z, r):
             if d not in failed and d not in redo:
+                col = np.ascontiguousarray(x[:, d])
                 try:
-                    self.screen(x[d], zt[d], rt[d])
+                    self.screen(col, z[:, d], r[:, d])
+                    x[:, d] = col                 # rounding noise set to 0
                 except FlowgraphError as exc:
                     failed[d] = relabel(exc, labels[d])
-        x = x.T                                  # flows x runs (a view, column-major)
         if redo:
             x[:, redo] = self._each_anew(V, labels, redo, failed)[0][:, redo]
         return x, failed
+
+    def _to_screen(self, x, z, r) -> np.ndarray:
+        """The runs (columns) a solve's screening could find something in: a flow in
+        question (runs_to_screen), or over-determined data whose rows do not close exactly;
+        the others are screened by this test alone."""
+        need = runs_to_screen(self.c, self.red, x, self.rtol)
+        if self.R_surplus is not None:
+            resid = self.R_surplus @ np.nan_to_num(z, nan=0.0) - r[self.surplus]
+            need |= (resid != 0).any(axis=0)
+        return np.flatnonzero(need)
 
     def _each_anew(self, V, labels, which, failed):
         x = np.full((self.c.n_flows, len(V)), np.nan)
