@@ -50,6 +50,10 @@ def test_figure_names_drop_the_unit_they_state():
     assert figure_words("unit_cost_cny_per_t", "CNY/t") == ("unit cost", "CNY/t")
     assert figure_words("energy_level", "1") == ("energy level", "")
     assert figure_words("Total cost", "CNY") == ("Total cost", "CNY")
+    # a single capital letter is a label, not a unit: sheet D, not days
+    assert figure_words("loss_qty_D", "kg") == ("loss qty D", "kg")
+    assert figure_words("material_loss_cost_D", "CNY") == ("material loss cost D", "CNY")
+    assert split_unit("steam_d") == ("steam", "d")
 
 
 def _cells(html: str) -> list[list[str]]:

@@ -71,10 +71,16 @@ def split_unit(name: str) -> tuple[str, str]:
     return name, ""
 
 
+def unit_token(token: str) -> bool:
+    """Whether a token of an identifier is a unit ('t', 'kg', 'd'); a single capital letter
+    is a label ('loss_qty_D': sheet D, not days)."""
+    return token.lower() in UNIT_TOKENS and not (len(token) == 1 and token.isupper())
+
+
 def _unit_expression(tokens: list[str]) -> str:
     """'tce/yr' for ['tce', 'per', 'yr'], '' when the tokens are not a unit expression:
     UNIT ( per [10k] UNIT )*."""
-    if not tokens or tokens[0].lower() not in UNIT_TOKENS:
+    if not tokens or not unit_token(tokens[0]):
         return ""
     parts = [UNIT_TOKENS[tokens[0].lower()]]
     i = 1
@@ -84,7 +90,7 @@ def _unit_expression(tokens: list[str]) -> str:
         scale = ""
         if re.fullmatch(r"\d+k?", tokens[i + 1].lower()) and i + 2 < len(tokens):
             scale, i = tokens[i + 1] + " ", i + 1
-        unit = UNIT_TOKENS.get(tokens[i + 1].lower())
+        unit = UNIT_TOKENS.get(tokens[i + 1].lower()) if unit_token(tokens[i + 1]) else None
         if unit is None:
             return ""
         parts.append(f"{scale}{unit}")
@@ -150,7 +156,7 @@ def figure_words(name: str, unit: str = "") -> tuple[str, str]:
     # units in the name: 'co2_t_per_t' -> 'CO2 per t', 'water_wan_t' -> 'water'
     parts = text.split("_")
     kept = [AMOUNT_WORDS.get(p.lower(), p) if j == 0 else p for j, p in enumerate(parts)
-            if p.lower() not in UNIT_TOKENS or j == 0 or parts[j - 1].lower() == "per"]
+            if not unit_token(p) or j == 0 or parts[j - 1].lower() == "per"]
     if unit and kept and kept[-1].lower() != "per" and kept != parts:
         return words("_".join(kept)), unit
     return words(text), unit
