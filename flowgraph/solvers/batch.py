@@ -87,6 +87,7 @@ class Balances:
         self.lowrank = LowRank(solver, self.A_sq, MAX_AMPLIFICATION) \
             if solver is not None and self.A_sq is not None and reuse else None
         self._slices = None
+        self._take = None
 
     def slices(self):
         """Where a run's reduced matrix (of the nominal pattern) holds the square core, the
@@ -122,25 +123,62 @@ class Balances:
             redo = [d for d in np.flatnonzero(residual_excess(self.A_sq, y, b) > 1.0)
                     if d not in failed]
         self._back_substitute(r, z)
-        x = red.g[:, None] + self.Gq @ dv
-        has = red.G_col >= 0
-        x[has] += red.G_coef[has, None] * z[red.G_col[has]]
-        for d in self._to_screen(x, z, r):
+        xt = self._flows_of(z, dv)                # runs x flows: a run's flows contiguous
+        for d in self._to_screen(xt, z, r):
             if d not in failed and d not in redo:
-                col = np.ascontiguousarray(x[:, d])
                 try:
-                    self.screen(col, z[:, d], r[:, d])
-                    x[:, d] = col                 # rounding noise set to 0
+                    self.screen(xt[d], z[:, d], r[:, d])     # rounding noise set to 0
                 except FlowgraphError as exc:
                     failed[d] = relabel(exc, labels[d])
+        x = xt.T                                  # flows x runs (a view)
         if redo:
             x[:, redo] = self._each_anew(V, labels, redo, failed)[0][:, redo]
         return x, failed
 
+    def _flows_of(self, z: np.ndarray, dv: np.ndarray) -> np.ndarray:
+        """x = g + Gq dv + G z of every run, runs x flows, by one gather: a flow follows
+        one unknown of z (G), or one changed known quantity (a row of Gq holds at most one:
+        the flow itself, or the known flow its recipe is per), or nothing (a column of
+        zeros)."""
+        nz, q = z.shape[0], dv.shape[0]
+        idx, coef = self._gather()
+        if idx is None:                             # a flow follows two: the general sum
+            x = self.red.g[:, None] + self.Gq @ dv
+            has = self.red.G_col >= 0
+            x[has] += self.red.G_coef[has, None] * z[self.red.G_col[has]]
+            return np.ascontiguousarray(x.T)
+        src = np.empty((z.shape[1], nz + q + 1))
+        src[:, :nz] = z.T
+        src[:, nz:nz + q] = dv.T
+        src[:, -1] = 0.0
+        xt = np.take(src, idx, axis=1)
+        xt *= coef
+        xt += self.red.g
+        return xt
+
+    def _gather(self):
+        """Per flow: the column of [z | dv | 0] it follows and its factor."""
+        if self._take is None:
+            red, Gq = self.red, sp.csr_matrix(self.Gq)
+            nz, q = red.R.shape[1], Gq.shape[1]
+            idx = np.full(len(red.G_col), nz + q, dtype=np.int64)
+            coef = np.zeros(len(red.G_col))
+            has = red.G_col >= 0
+            idx[has], coef[has] = red.G_col[has], red.G_coef[has]
+            counts = np.diff(Gq.indptr)
+            if (counts > 1).any() or (has & (counts > 0)).any():
+                self._take = (None, None)
+                return self._take
+            rows = np.flatnonzero(counts)
+            idx[rows] = nz + Gq.indices[Gq.indptr[rows]]
+            coef[rows] = Gq.data[Gq.indptr[rows]]
+            self._take = (idx, coef)
+        return self._take
+
     def _to_screen(self, x, z, r) -> np.ndarray:
-        """The runs (columns) a solve's screening could find something in: a flow in
-        question (runs_to_screen), or over-determined data whose rows do not close exactly;
-        the others are screened by this test alone."""
+        """The runs (rows of x, runs x flows) a solve's screening could find something in:
+        a flow in question (runs_to_screen), or over-determined data whose rows do not
+        close exactly; the others are screened by this test alone."""
         need = runs_to_screen(self.c, self.red, x, self.rtol)
         if self.R_surplus is not None:
             resid = self.R_surplus @ np.nan_to_num(z, nan=0.0) - r[self.surplus]

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from ..errors import (
     InconsistentError,
@@ -207,20 +206,20 @@ def screen_flows(c: Compiled, red, st, x: np.ndarray, rtol: float,
 
 
 def runs_to_screen(c: Compiled, red, X: np.ndarray, rtol: float) -> np.ndarray:
-    """Per column of X (flows x runs): whether screen_flows could find anything in it (a
-    flow not finite, or small or negative enough to be in question by the same bound); the
-    other runs need no screening. One pass over all runs at once."""
-    sums = c.derive("pair_sums", lambda c: sp.csr_matrix(
-        (np.ones(c.n_flows), (c.pair, np.arange(c.n_flows))), shape=(len(c.pair_W), c.n_flows)))
+    """Per row of X (runs x flows): whether screen_flows could find anything in it (a flow
+    not finite, or small or negative enough to be in question by its bound, taken a hair
+    larger so that no run it would screen is missed); the other runs need no screening.
+    The bound's sum over pairs is a sum over flows, sum_f wmax[pair_f] |x_f|: one product
+    for all runs."""
+    weight = c.derive("pair_weight_of_flows",
+                      lambda c: np.abs(c.pair_W).max(axis=1, initial=0.0)[c.pair])
     with np.errstate(over="ignore", invalid="ignore"):
-        per_pair = sums @ np.abs(X)
-        finite = np.isfinite(per_pair).all(axis=0)
-        wmax = np.abs(c.pair_W).max(axis=1, initial=0.0)
-        bound = 3.0 * (wmax @ per_pair) + float(np.abs(c.stock).max(initial=0.0))
-        small = X <= rtol * bound
+        total = np.abs(X) @ weight
+        bound = (3.0 * total + float(np.abs(c.stock).max(initial=0.0))) * (1.0 + 1e-9)
+        small = X <= (rtol * bound)[:, None]
     small &= X != 0
-    small &= (red.G_col >= 0)[:, None]
-    return ~finite | small.any(axis=0)
+    small &= (red.G_col >= 0)[None, :]
+    return ~np.isfinite(total) | small.any(axis=1)
 
 
 def _scale_bound(c: Compiled, per_pair: np.ndarray) -> float:
