@@ -9,7 +9,7 @@ import pandas as pd
 from ...errors import CaseFileError
 from ...model.report import Chart, Report, Table
 from ...solvers.solver import Solver
-from .charts import annual_lines
+from .charts import annual_lines, capacity_areas
 from .data import energy_data
 from .ghg import park_ghg
 from .mac import mac_figure, mac_table
@@ -36,9 +36,11 @@ def mitigation(report: Report, figs: dict, case, cfg: dict) -> None:
                                    "cost_cny": r["cost"], "cost_per_t": r["cost_per_t"]}
                                for s, r in table.iterrows()}
     unit_table = model.units.drop(columns=["_origin"], errors="ignore")
+    stock = paths["baseline"].stock().set_index("unit")
     report.tables.update({"energy_units": unit_table, "energy_scenarios": table,
                           "energy_mac": mac, "energy_annual_co2": annual,
-                          "energy_baseline": paths["baseline"].annual})
+                          "energy_baseline": paths["baseline"].annual,
+                          "energy_stock_by_cohort": stock})
     y0 = int(model.years[0])
     acc = park_ghg(Solver(stock_network(model, paths["baseline"], y0)).solve())
     figs["energy_stock_ghg_first_year"] = acc.totals
@@ -57,6 +59,8 @@ def mitigation(report: Report, figs: dict, case, cfg: dict) -> None:
         Table("Marginal abatement cost curve (table)", mac, units=SCENARIO_UNITS),
         *([Chart("Marginal abatement cost curve", mac_figure(mac))] if len(mac) else []),
         Chart("Annual CO2 by scenario", annual_lines(annual)),
+        *([Chart("Baseline capacity in service by cohort (MW)", capacity_areas(stock))]
+          if len(stock) else []),
         Table(f"Park GHG of the energy stock in {y0} (t CO2e)", acc.by_firm,
               note="The baseline stock of the first year built as an ordinary park "
                    "network (stocknet.py), solved, and accounted by scope: its scope 1 "
