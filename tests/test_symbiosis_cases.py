@@ -7,6 +7,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -135,7 +136,15 @@ def test_eip_energy_case(tmp_path):
     assert all(m["abatement_t"] > 0 for m in measures.values())
     mac = pd.read_csv(out / "energy_mac.csv", index_col=0)
     assert mac["cost_per_t"].is_monotonic_increasing
-    assert len(pd.read_csv(out / "energy_units.csv")) == 12
+    units = pd.read_csv(out / "energy_units.csv")
+    assert len(units) == 12
+    # the baseline holds every slot's capacity from its unit's start (like-for-like
+    # follow-ups): in service each year is the capacity of the units started by then
+    stock = pd.read_csv(out / "energy_stock_by_cohort.csv")
+    held = stock.groupby("year")["capacity_mw"].sum()
+    started = [units.loc[units["start_year"] <= y, "capacity_mw"].sum() for y in held.index]
+    assert np.allclose(held, started) and held.iloc[0] == 1259.0
+    assert set(stock["unit"]) == set(units.iloc[:, 0])
 
 
 def test_strict_false_leaves_undetermined_flows_unknown(tmp_path):
