@@ -66,6 +66,11 @@ def main(argv=None) -> None:
     print(f"  one cold solve        {one:8.2f} s")
     print(f"  all periods           {many:8.2f} s   = {ratio:.2f}x one solve "
           f"({many / args.periods * 1000:.1f} ms a period)")
+    t = run.timings
+    print(f"    of which: engine set-up {t['setup']:.2f} s ({t['setup'] / one:.1f}x one solve), "
+          f"{run.passes - 1} passes of quantities {t['passes']:.2f} s "
+          f"({t['passes'] / (run.passes - 1) / args.periods * 1000:.1f} ms a period each), "
+          f"value flow {t['values']:.2f} s ({t['values'] / args.periods * 1000:.1f} ms a period)")
     print(f"  target < 5x one solve: {'PASS' if ratio < 5 else 'MISS'}")
 
 

@@ -20,6 +20,7 @@ docs/methods/time.md has the formulas.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,6 +65,7 @@ class Periods:
     results: list
     stocks: dict = field(default_factory=dict)        # node -> CohortStock
     passes: int = 1
+    timings: dict = field(default_factory=dict)       # seconds: setup, passes, values
 
     @property
     def flows(self) -> pd.DataFrame:
@@ -109,15 +111,19 @@ def solve_periods(network, periods, *, series=None, stocks=(), starts=None,
     """Solve `network` over `periods` (see the module doc). series: {'kind:id:attribute':
     values per period} or a DataFrame (periods as index, parameters as columns; or long:
     period, parameter, value). starts: {period: Scenario} of edits in force from then on."""
+    t0 = time.perf_counter()
     periods = _periods(periods, origin)
     params, V = _series(series, network, periods, origin)
     stocks = [_stock(s, network, origin) for s in stocks]
     plan = _Plan(params, stocks, network, V, origin)
     engines = [(rows, RunEngine(_opened(net, stocks), plan.inputs, label="period"))
                for rows, net in _segments(network, periods, starts or {}, origin)]
+    timings = {"setup": time.perf_counter() - t0}
     if not stocks:
-        return Periods(periods, _solve(engines, V, periods), {}, 1)
-    previous = None
+        t0 = time.perf_counter()
+        results = _solve(engines, V, periods)
+        return Periods(periods, results, {}, 1, {**timings, "values": time.perf_counter() - t0})
+    previous, t0 = None, time.perf_counter()
     for n_pass in range(1, MAX_PASSES + 1):
         # the passes find the stocks' outflows from quantities alone
         results = _solve(engines, plan.matrix(), periods, values=False)
@@ -128,8 +134,10 @@ def solve_periods(network, periods, *, series=None, stocks=(), starts=None,
             plan.out[:, k] = models[s.node].outflow
             plan.closing[:, k] = models[s.node].stock
         if previous is not None and _close(inflows, previous):
-            return Periods(periods, _valued(engines, plan, periods,
-                                            [r.quantities for r in results]), models, n_pass + 1)
+            timings["passes"], t0 = time.perf_counter() - t0, time.perf_counter()
+            valued = _valued(engines, plan, periods, [r.quantities for r in results])
+            timings["values"] = time.perf_counter() - t0
+            return Periods(periods, valued, models, n_pass + 1, timings)
         previous = inflows
     raise StockError(f"the stocks' inflows still change after {MAX_PASSES} passes over the "
                      f"periods: what the stocks release comes back into them without end",
