@@ -338,6 +338,23 @@ def test_case_input_errors_name_file_and_line(tmp_path):
         un.case_inputs(case)
 
 
+@pytest.mark.parametrize("record, words", [
+    ('carrier = { x = 1 }\nattribute = "price"\ndist = "normal"\nsd = "5%"',
+     r"carrier = \{'x': 1\} is not an id"),
+    ('carrier = "ore"\nattribute = "price"\ndist = "uniform"\nlow = 5\nhigh = ' + "9" * 400,
+     r"high: 9+ is beyond the largest number"),
+])
+def test_case_inputs_that_are_not_ids_or_numbers_are_refused_by_line(tmp_path, record, words):
+    # found by the case-file fuzzer: a table where an id goes, an integer beyond the float
+    # range; both were internal errors
+    folder = linear_case(tmp_path, "\n[[uncertainty.input]]\n" + record + "\n")
+    case = fg.load(folder)
+    lines = (folder / "case.toml").read_text().splitlines()
+    line = max(i for i, t in enumerate(lines, 1) if t.startswith("[[uncertainty.input]]"))
+    with pytest.raises(fg.ModelError, match=rf"case.toml:{line}: .*{words}"):
+        un.monte_carlo(case, draws=10)
+
+
 def test_uncertainty_command_writes_tables_and_page(tmp_path, capsys):
     folder = linear_case(tmp_path / "case")
     out = tmp_path / "out"

@@ -37,6 +37,9 @@ def _number(value, ref, what: str) -> float | None:
         out = float(value)
     except (TypeError, ValueError):
         raise ModelError(f"{what}: {value!r} is not a number") from None
+    except OverflowError:
+        raise ModelError(f"{what}: {value!r} is beyond the largest number (about "
+                         f"1.8e308)") from None
     if not math.isfinite(out):
         raise ModelError(f"{what}: {value!r} is not finite")
     return out

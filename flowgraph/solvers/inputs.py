@@ -243,6 +243,9 @@ def from_records(records, file: str | Path | None = None) -> list[Input]:
                              origin=origin)
         kind = kinds[0]
         target = rec.pop(kind)
+        if isinstance(target, bool) or not isinstance(target, (str, int)):
+            raise ModelError(f"uncertain input: {kind} = {target!r} is not an id (give the "
+                             f"{kind}'s id as text, e.g. {kind} = \"steam\")", origin=origin)
         attribute = rec.pop("attribute", "quantity" if kind == "flow" else None)
         if attribute is None:
             raise ModelError(f"uncertain input {kind} '{target}' needs an attribute "
