@@ -555,3 +555,16 @@ def _figure(case, fig, result):
     from flowgraph.expr import Expression
     funcs = result_functions(result)
     return lambda: Expression(fig.expr).evaluate({}, {**funcs, "figure": lambda name: 0.0})
+
+
+def test_chained_runs_without_a_carry_are_the_runs_themselves():
+    # RunEngine.chained with nothing carried (no stock node) solves each run on its own
+    from flowgraph.solvers.runcarry import Carry
+    net = mill()
+    engine = RunEngine(net, PARAMS)
+    V = scaled(engine, np.random.default_rng(3).uniform(0.8, 1.2, (3, len(PARAMS))))
+    V[:, 3] = engine.nominal_values[3]                       # the share as given
+    quantities = [r.quantities for r in engine.results(V, values=False)]
+    none = Carry(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros((0, 6)))
+    for got, ref in zip(engine.chained(V, quantities, none), engine.results(V)):
+        assert_same(got, ref)

@@ -23,7 +23,7 @@ from ..errors import FlowgraphError
 from .batch import relabel
 from .propagate import ATTRIBUTES, finish
 from .propagation import Propagation
-from .runrefine import REFINE_RUNS, Work, refine, setup, solved
+from .runrefine import REFINE_RUNS, Work, keyed_runs, refine, setup, solved
 from .runvalues import RunState, ValueRuns, check_allocatable
 
 
@@ -42,6 +42,8 @@ def chained_runs(vr: ValueRuns, states: list[RunState], labels, carry: Carry) ->
     """Value flow of runs in order, each receiving what the previous one's kept flows carry
     (Carry): a Propagation per run; at the first run that fails, its error, and None for
     the runs after it (they depend on it)."""
+    if not len(carry.nodes):                            # nothing carried: runs on their own
+        return keyed_runs(vr, states, labels)
     out: list = [None] * len(states)
     G = np.asarray(carry.start, dtype=float).copy()
     for lo in range(0, len(states), REFINE_RUNS):
