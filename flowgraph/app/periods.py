@@ -115,7 +115,7 @@ def solve_periods(network, periods, *, series=None, stocks=(), starts=None,
     periods = _periods(periods, origin)
     params, V = _series(series, network, periods, origin)
     stocks = [_stock(s, network, origin) for s in stocks]
-    plan = _Plan(params, stocks, network, V, origin)
+    plan = _Plan(params, stocks, V, origin)
     engines = [(rows, RunEngine(_opened(net, stocks), plan.inputs, label="period"))
                for rows, net in _segments(network, periods, starts or {}, origin)]
     timings = {"setup": time.perf_counter() - t0}
@@ -148,7 +148,7 @@ class _Plan:
     """The engine's parameters and their values per period: the series, then per stock its
     outflow (with a lifetime) and its closing stock."""
 
-    def __init__(self, params, stocks, net, V, origin):
+    def __init__(self, params, stocks, V, origin):
         self.V, self.stocks = V, stocks
         n, k = len(V), len(stocks)
         self.out, self.closing = np.zeros((n, k)), np.zeros((n, k))
