@@ -181,16 +181,16 @@ def screen_flows(c: Compiled, red, st, x: np.ndarray, rtol: float,
     bound of every row's scale screens the rest in O(flows)."""
     xa = np.abs(x)
     with np.errstate(over="ignore", invalid="ignore"):
-        per_pair = np.bincount(c.pair, weights=xa, minlength=len(c.pair_W))
-        if not np.isfinite(per_pair).all():         # a flow is not finite: find it
+        bound = scale_bound(c, xa)
+        if not np.isfinite(bound):                  # a flow is not finite: find it
             bad = ~np.isfinite(x)
             if undetermined is not None:
                 bad &= ~(undetermined & np.isnan(x))
             if bad.any():
                 return Screened(NOTHING.negative, np.flatnonzero(bad))
             xa[np.isnan(x)] = 0.0
-            per_pair = np.bincount(c.pair, weights=xa, minlength=len(c.pair_W))
-        cand = np.flatnonzero(x <= rtol * _scale_bound(c, per_pair))  # negatives, small ones
+            bound = scale_bound(c, xa)
+        cand = np.flatnonzero(x <= rtol * bound)    # negatives, small ones
     cand = cand[(x[cand] != 0) & (red.G_col[cand] >= 0)]
     if not len(cand):
         return NOTHING
@@ -209,25 +209,23 @@ def runs_to_screen(c: Compiled, red, X: np.ndarray, rtol: float) -> np.ndarray:
     """Per row of X (runs x flows): whether screen_flows could find anything in it (a flow
     not finite, or small or negative enough to be in question by its bound, taken a hair
     larger so that no run it would screen is missed); the other runs need no screening.
-    The bound's sum over pairs is a sum over flows, sum_f wmax[pair_f] |x_f|: one product
-    for all runs."""
-    weight = c.derive("pair_weight_of_flows",
-                      lambda c: np.abs(c.pair_W).max(axis=1, initial=0.0)[c.pair])
+    One product for all runs."""
     with np.errstate(over="ignore", invalid="ignore"):
-        total = np.abs(X) @ weight
-        bound = (3.0 * total + float(np.abs(c.stock).max(initial=0.0))) * (1.0 + 1e-9)
+        bound = scale_bound(c, np.abs(X)) * (1.0 + 1e-9)
         small = X <= (rtol * bound)[:, None]
     small &= X != 0
     small &= (red.G_col >= 0)[None, :]
-    return ~np.isfinite(total) | small.any(axis=1)
+    return ~np.isfinite(bound) | small.any(axis=1)
 
 
-def _scale_bound(c: Compiled, per_pair: np.ndarray) -> float:
-    """An upper bound of every row's scale from the sum of |x| per (carrier, unit) pair:
-    3 sum |w x| + the largest |stock change| (a row holds each of its flows at most twice,
-    and its constant part at most once more). Not finite if a flow is not."""
-    wmax = np.abs(c.pair_W).max(axis=1, initial=0.0)
-    return 3.0 * float(per_pair @ wmax) + float(np.abs(c.stock).max(initial=0.0))
+def scale_bound(c: Compiled, xa: np.ndarray):
+    """An upper bound of every row's scale for flows |x| = xa (one run, or runs x flows):
+    3 sum_f wmax[pair_f] |x_f| + the largest |stock change| (wmax: the largest layer factor
+    of the flow's (carrier, unit) pair; a row holds each of its flows at most twice, and its
+    constant part at most once more). Not finite if a flow is not."""
+    weight = c.derive("pair_weight_of_flows",
+                      lambda c: np.abs(c.pair_W).max(axis=1, initial=0.0)[c.pair])
+    return 3.0 * (xa @ weight) + float(np.abs(c.stock).max(initial=0.0))
 
 
 def flow_rows(red, st, idx: np.ndarray) -> np.ndarray:
