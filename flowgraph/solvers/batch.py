@@ -9,8 +9,9 @@ so every such run is a right-hand side of the one factorisation the nominal solv
 core block solver and the unknowns peeled before it), solved many at a time and each
 verified. Shares and recipe ratios change R itself: such a run is reduced anew and, while
 R keeps its pattern and few rows change, solved with the same factorisation by the
-Woodbury identity (lowrank.py); otherwise solved anew (balance.solve_balance on its arrays). Every run is screened as a solve is: non-finite and
-negative flows refused by name, rounding noise set to 0, over-determined data checked.
+Woodbury identity (lowrank.py); otherwise solved anew (balance.solve_balance on its
+arrays). Every run is screened as a solve is: non-finite and negative flows refused by
+name, rounding noise set to 0, over-determined data checked.
 """
 
 from __future__ import annotations
@@ -220,9 +221,9 @@ class Balances:
             if y is None:
                 return None
             z[self.cols] = y
-        for rows, cols, pos, part in reversed(rounds):   # the peeled unknowns, in reverse
-            z[cols] = 0.0
-            z[cols] = (red.r[rows] - part.of(data) @ z) / data[pos]
+        self._back_substitute(red.r[:, None], z[:, None],
+                              [(rows, cols, data[pos], part.of(data))
+                               for rows, cols, pos, part in rounds])
         x = red.flows_of(z)
         self.screen(x, z, red.r, red, surplus.of(data) if surplus is not None else None)
         return x
@@ -239,9 +240,11 @@ class Balances:
             failed[d] = relabel(singular_error(self.c, self.red,
                                                self.cols[np.flatnonzero(big[:, d])]), labels[d])
 
-    def _back_substitute(self, r: np.ndarray, z: np.ndarray) -> None:
-        """The peeled unknowns from their equations, for every run at once."""
-        for rows, cols, coef, R_rows in reversed(self.rounds):
+    def _back_substitute(self, r: np.ndarray, z: np.ndarray, rounds=None) -> None:
+        """The peeled unknowns from their equations, for every run at once (z, r: a column
+        per run); rounds: (rows, cols, coefficients, R's rows) of a run whose matrix is not
+        the nominal one."""
+        for rows, cols, coef, R_rows in reversed(self.rounds if rounds is None else rounds):
             z[cols] = 0.0
             z[cols] = (r[rows] - R_rows @ z) / coef[:, None]
 
