@@ -31,8 +31,7 @@ class Slice:
     Slice.of(R_run.data) without scipy's slicing."""
 
     def __init__(self, R: sp.csr_matrix, rows, cols=None):
-        ids = sp.csr_matrix((np.arange(1, R.nnz + 1, dtype=float), R.indices, R.indptr),
-                            shape=R.shape)
+        ids = _numbered(R)
         part = ids[rows] if cols is None else ids[rows][:, cols]
         part = sp.csr_matrix(part)
         part.sort_indices()
@@ -47,9 +46,13 @@ class Slice:
 
 def entries(R: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Positions in R.data of the entries (rows[i], cols[i]) (each present in R)."""
-    ids = sp.csr_matrix((np.arange(1, R.nnz + 1, dtype=float), R.indices, R.indptr),
-                        shape=R.shape)
-    return np.asarray(ids[rows, cols]).ravel().astype(np.int64) - 1
+    return np.asarray(_numbered(R)[rows, cols]).ravel().astype(np.int64) - 1
+
+
+def _numbered(R: sp.csr_matrix) -> sp.csr_matrix:
+    """R's pattern with each entry's position in R.data plus 1 (never a zero to drop)."""
+    return sp.csr_matrix((np.arange(1, R.nnz + 1, dtype=float), R.indices, R.indptr),
+                         shape=R.shape)
 
 
 class LowRank:
