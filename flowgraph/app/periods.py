@@ -125,9 +125,12 @@ def solve_periods(network, periods, *, series=None, stocks=(), starts=None,
         return Periods(periods, results, {}, 1, {**timings, "values": time.perf_counter() - t0})
     previous, t0 = None, time.perf_counter()
     for n_pass in range(1, MAX_PASSES + 1):
-        # the passes find the stocks' outflows from quantities alone
-        results = _solve(engines, plan.matrix(), periods, values=False)
-        inflows = np.column_stack([_inflow(results, s) for s in stocks])
+        # the passes find the stocks' outflows from quantities alone; the first is never
+        # the last, so only its inflows are read (solved in full if they are not finite)
+        inflows = _light_inflows(engines, plan, stocks) if n_pass == 1 else None
+        if inflows is None or not np.isfinite(inflows).all():
+            results = _solve(engines, plan.matrix(), periods, values=False)
+            inflows = np.column_stack([_inflow(results, s) for s in stocks])
         models = {s.node: _cohorts(s, inflows[:, k], plan.out[:, k], periods)
                   for k, s in enumerate(stocks)}
         for k, s in enumerate(stocks):
@@ -224,6 +227,23 @@ def _inflow(results, s: PeriodStock) -> np.ndarray:
     first = results[0]
     into = np.flatnonzero(np.asarray(first.static.head) == first.node_index(s.node))
     return np.array([r.quantities[into].sum() for r in results])
+
+
+def _light_inflows(engines, plan: _Plan, stocks) -> np.ndarray:
+    """What enters each stock node in each period (periods x stocks), as _inflow reads it
+    from a pass's results, from the flows into the stock nodes alone (RunEngine.flows_at):
+    for a pass whose results are not kept. NaN where a period needs the full solve."""
+    V = plan.matrix()
+    out = np.full((len(V), len(stocks)), np.nan)
+    for rows, engine in engines:                    # segments differ in structure
+        nominal = engine.nominal
+        into = [np.flatnonzero(np.asarray(engine.c.head) == nominal.node_index(s.node))
+                for s in stocks]
+        X = engine.flows_at(V[rows], np.concatenate(into))
+        ends = np.cumsum([0] + [len(i) for i in into])
+        for k in range(len(stocks)):
+            out[rows, k] = np.ascontiguousarray(X[:, ends[k]:ends[k + 1]]).sum(axis=1)
+    return out
 
 
 def _close(a, b) -> bool:

@@ -111,10 +111,8 @@ class Balances:
         failed: dict = {}
         if not self.reuse:                          # benchmarks: every run factorised anew
             return self._each_anew(V, labels, range(len(V)), failed)
-        dv = (V[:, self.q] - self.q_nominal).T if len(self.q) else np.zeros((0, len(V)))
-        red = self.red
-        r = red.r[:, None] - (self.E @ dv if self.E is not None else 0.0)
-        z = np.full((red.R.shape[1], len(V)), np.nan)
+        dv, r = self._rhs(V)
+        z = np.full((self.red.R.shape[1], len(V)), np.nan)
         redo = []
         if self.A_sq is not None:
             b = r[self.rows]
@@ -135,6 +133,57 @@ class Balances:
         if redo:
             x[:, redo] = self._each_anew(V, labels, redo, failed)[0][:, redo]
         return x, failed
+
+    def _rhs(self, V: np.ndarray):
+        """dv (changed known quantities, params x runs) and r = r_nom - E dv of the runs."""
+        dv = (V[:, self.q] - self.q_nominal).T if len(self.q) else np.zeros((0, len(V)))
+        return dv, self.red.r[:, None] - (self.E @ dv if self.E is not None else 0.0)
+
+    @np.errstate(over="ignore", invalid="ignore")
+    def flows_at(self, V: np.ndarray, flows) -> np.ndarray:
+        """Quantities (runs x len(flows)) of `flows` alone in runs that change known
+        quantities only (V: runs x params), solved as rhs_runs solves them but not assembled
+        for every flow nor screened: for a caller that reads a few flows of runs whose
+        results it discards. NaN rows: runs rhs_runs could refuse, re-solve or change at
+        these flows (not finite, amplified, not verified, a flow negative); the caller solves
+        them the full way. A flow screening would round to 0 keeps its noise here."""
+        flows = np.asarray(flows, dtype=np.int64)
+        if not self.reuse:
+            return np.full((len(V), len(flows)), np.nan)
+        dv, r = self._rhs(V)
+        z = np.full((self.red.R.shape[1], len(V)), np.nan)
+        bad = np.zeros(len(V), dtype=bool)
+        if self.A_sq is not None:
+            b = r[self.rows]
+            y = self.nominal.solver.solve(b)
+            z[self.cols] = y
+            scale = np.max(np.abs(b), axis=0, initial=0.0)
+            bad |= (np.abs(y) > MAX_AMPLIFICATION * scale).any(axis=0) & (scale > 0)
+            bad |= ~(residual_excess(self.A_sq, y, b) <= 1.0)
+        self._back_substitute(r, z)
+        xt = self._some_flows(z, dv, flows)
+        bad |= ~np.isfinite(xt).all(axis=1) | (xt < 0).any(axis=1)   # screening names those
+        xt[bad] = np.nan
+        return xt
+
+    def _some_flows(self, z: np.ndarray, dv: np.ndarray, flows: np.ndarray) -> np.ndarray:
+        """x of `flows` only, runs x flows, by the arithmetic of _flows_of."""
+        red, (idx, coef) = self.red, self._gather()
+        if idx is None:                             # a flow follows two: the general sum
+            x = red.g[flows, None] + self.Gq[flows] @ dv
+            col = red.G_col[flows]
+            has = col >= 0
+            x[has] += red.G_coef[flows[has], None] * z[col[has]]
+            return np.ascontiguousarray(x.T)
+        nz, q, at = z.shape[0], dv.shape[0], idx[flows]
+        src = np.zeros((len(flows), z.shape[1]))
+        inz, ind = at < nz, (at >= nz) & (at < nz + q)
+        src[inz] = z[at[inz]]
+        src[ind] = dv[at[ind] - nz]
+        xt = np.ascontiguousarray(src.T)
+        xt *= coef[flows]
+        xt += red.g[flows]
+        return xt
 
     def _flows_of(self, z: np.ndarray, dv: np.ndarray) -> np.ndarray:
         """x = g + Gq dv + G z of every run, runs x flows, by one gather: a flow follows

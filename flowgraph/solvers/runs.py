@@ -156,6 +156,33 @@ class RunEngine:
                 RunResult(self, V[d], changed[d], quantities[d], g, f"{self.label} {first + d}")
                 for d, g in enumerate(got)]
 
+    @np.errstate(over="ignore", invalid="ignore")
+    def flows_at(self, V: np.ndarray, flows, first: int = 0) -> np.ndarray:
+        """Quantities (runs x len(flows)) of `flows` alone, for a caller that reads a few
+        flows of runs whose Results it would discard. Runs that change known quantities take
+        Balances.flows_at (no Result, no screening); runs that change shares or recipes, or
+        that validation refuses, are solved by results(). A NaN row: a run that failed or
+        that the light way cannot vouch for; results() on it gives its Result or error."""
+        V = np.atleast_2d(np.asarray(V, dtype=float))
+        flows = np.asarray(flows, dtype=np.int64)
+        changed = self.changed(V)
+        full = changed[:, self.is_matrix].any(axis=1)
+        if self.validate:
+            refused = runchecks.refused(self.bound, V, changed, self.labels(V, first, changed),
+                                        self.limits, self.c.network)
+            full[list(refused)] = True
+        X = np.empty((len(V), len(flows)))
+        X[:] = self.x_nominal[flows]                # runs that leave the balance as it is
+        rhs = np.flatnonzero(changed[:, self.is_quantity].any(axis=1) & ~full)
+        if len(rhs):
+            X[rhs] = self.balances.flows_at(V[rhs], flows)
+        rows = np.flatnonzero(full)
+        if len(rows):
+            got = self.results(V[rows], first, values=False)
+            X[rows] = [np.full(len(flows), np.nan) if isinstance(r, FlowgraphError)
+                       else r.quantities[flows] for r in got]
+        return X
+
     def quantities(self, V, changed, labels):
         """Quantities of the runs that change the balance ({row: x}), and the errors."""
         matrix = changed[:, self.is_matrix].any(axis=1)
