@@ -4,6 +4,8 @@ levels or by one unit lower triangular solve."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
@@ -61,32 +63,41 @@ class BlockTriangular:
     def solve(self, rhs: np.ndarray, levels=None) -> np.ndarray:
         levels = self.levels if levels is None else levels
         if levels is not None:
-            # row-major: sparse products with many right-hand sides take (and give) them
-            # so; another layout is copied whole by every product
-            rhs = np.ascontiguousarray(rhs)
-            x = np.zeros(rhs.shape, dtype=np.result_type(rhs, float))
-            for rows, E_l, B_l in levels:
-                t = rhs[rows]
-                if E_l is not None:
-                    t -= E_l @ x
-                x[rows] = B_l @ t
-            return x
+            return levels.solve(rhs)
         # L is canonical with its unit diagonal stored: the solver may use it as it is
         y = spla.spsolve_triangular(self.L, rhs, lower=True, unit_diagonal=True,
                                     overwrite_A=True)
         return self.Binv @ y
 
+    def renumbered(self, perm: np.ndarray) -> Levels:
+        """The levels taking and giving the unknowns of the whole system (the segment is
+        all of it, in the order `perm`): solving them needs no permuted copy."""
+        inv = np.empty_like(perm)
+        inv[perm] = np.arange(len(perm))
+        return Levels(perm[self.levels.at], self.levels.back[inv], self.levels.steps)
 
-    def renumbered(self, perm: np.ndarray):
-        """The levels with rows and E's columns numbered as the unknowns of the whole
-        system (the segment is all of it, in the order `perm`): solving them needs no
-        permuted copy of the right-hand sides."""
-        out = []
-        for rows, E_l, B_l in self.levels:
+
+@dataclass
+class Levels:
+    """The unknowns in level order, so that each level's are a contiguous run: `at` the
+    unknown at each position, `back` the position of each unknown, and per level its
+    positions [lo, hi), E's rows (columns: the positions before lo) and B^-1's rows."""
+
+    at: np.ndarray
+    back: np.ndarray
+    steps: list
+
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        """x = B^-1 (b - E x), level by level: one gather in, one out, contiguous rows
+        between (row-major: sparse products with many right-hand sides take them so)."""
+        b = np.take(np.asarray(rhs, dtype=float), self.at, axis=0)
+        x = np.empty_like(b)
+        for lo, hi, E_l, B_l in self.steps:
+            t = b[lo:hi]
             if E_l is not None:
-                E_l = sp.csr_matrix((E_l.data, perm[E_l.indices], E_l.indptr), shape=E_l.shape)
-            out.append((perm[rows], E_l, B_l))
-        return out
+                t -= E_l @ x[:lo]
+            x[lo:hi] = B_l @ t
+        return np.take(x, self.back, axis=0)
 
 
 #: solve by levels when there are at most this many, or n / LEVEL_RATIO
@@ -95,8 +106,8 @@ MIN_LEVELS, LEVEL_RATIO = 8, 500
 
 def _levels(E: sp.csr_matrix, rows: np.ndarray, block_of: np.ndarray, nb: int, Binv):
     """The unknowns by level of their block (a block's level: one more than the deepest
-    block it depends on) with each level's rows of E and of B^-1 (columns numbered within
-    the level); None when there are more levels than pay (MIN_LEVELS, LEVEL_RATIO)."""
+    block it depends on), as Levels; None when there are more levels than pay
+    (MIN_LEVELS, LEVEL_RATIO)."""
     n = E.shape[0]
     limit = max(MIN_LEVELS, n // LEVEL_RATIO)
     src, dst = block_of[E.indices], block_of[rows]
@@ -116,16 +127,18 @@ def _levels(E: sp.csr_matrix, rows: np.ndarray, block_of: np.ndarray, nb: int, B
     at = level[block_of]
     order = np.argsort(at.astype(np.uint16), kind="stable")
     bounds = np.searchsorted(at[order], np.arange(depth + 1))
-    local = np.empty(n, dtype=np.int64)
-    out = []
+    back = np.empty(n, dtype=np.int64)
+    back[order] = np.arange(n)
+    steps = []
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         r = order[lo:hi]
-        local[r] = np.arange(len(r))
         E_l = E[r]
         B = Binv[r]
-        B_l = sp.csr_matrix((B.data, local[B.indices], B.indptr), shape=(len(r), len(r)))
-        out.append((r, E_l if E_l.nnz else None, B_l))
-    return out
+        B_l = sp.csr_matrix((B.data, back[B.indices] - lo, B.indptr), shape=(hi - lo, hi - lo))
+        E_l = sp.csr_matrix((E_l.data, back[E_l.indices], E_l.indptr), shape=(hi - lo, lo)) \
+            if E_l.nnz else None
+        steps.append((int(lo), int(hi), E_l, B_l))
+    return Levels(order, back, steps)
 
 
 def _unit_lower(strict: sp.csr_matrix) -> sp.csr_matrix:

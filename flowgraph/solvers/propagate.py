@@ -186,13 +186,18 @@ def finish(c: Compiled, names, Y: np.ndarray, C: np.ndarray, keys: Keys,
                        keys.neg_total > 0, sources, sold, plus)
     values = Propagation(names, None, None, None, None, keys.key,
                          FlowParts(c.tail, nodes, keys.key, keys.neg_key, inj))
-    scale = np.abs(Y).max(initial=0.0) * np.abs(C).max(initial=0.0) * max(C.shape[0], 1)
+    scale = _largest(Y) * _largest(C) * max(C.shape[0], 1)
     finite = bool(np.isfinite(scale)) and scale < 1e300 and (
         plus is None or bool(np.isfinite(plus[1]).all()))
     if not finite and not np.isfinite(nodes.A).all():
         raise _nonfinite_nodes(c, names, nodes.node_in + nodes.node_out, values.flow)
     _check_stuck(c, nodes, keys.total)
     return values
+
+
+def _largest(a: np.ndarray) -> float:
+    """max |a| (NaN if a holds one) without an |a| copy."""
+    return float(np.maximum(a.max(initial=0.0), -a.min(initial=0.0)))
 
 
 def purchase_sources(c: Compiled, inj: Injections) -> tuple[np.ndarray, np.ndarray]:

@@ -85,7 +85,7 @@ def _finish(vr: ValueRuns, s: RunState, w: Work, Y, carry: Carry, G: np.ndarray)
     R = Y[:, -k:]
     Y, U, C = Y[:, :-k], w.U[:, :-k], w.C[:-k]
     attrs = np.arange(len(ATTRIBUTES))
-    dA = sum(np.multiply.outer(R[:, j], G[j]) for j in range(k))
+    dA = R @ G
     alone_values = U[alone] @ C
     at = np.searchsorted(alone, carry.nodes)
     hit = at < len(alone)

@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import FlowgraphError
 from .batch import relabel
 from .keymoves import correction
-from .keys import Keys, identity_rows
+from .keys import Keys, identity_rows, rows_of
 from .propagate import ATTRIBUTES, finish, nonfinite_origins, solve_values
 from .propagation import Injections, Propagation, tall_product
 from .runvalues import RunState, ValueRuns, check_allocatable
@@ -47,7 +47,6 @@ class Work:
     inj: Injections
     keys: Keys
     same: np.ndarray         # columns of U equal to the nominal ones
-    A: np.ndarray | None = None
     bad: bool = False
 
 
@@ -92,18 +91,19 @@ def refine(vr: ValueRuns, work: list[Work]) -> list:
     """Y = (I - K_run)^-1 U of each run, None for a run left to an exact solve."""
     pat = vr.pat
     ends = np.concatenate([pat.sources, pat.sinks])
-    rhs, Y = [], []
+    rhs, Y, tops = [], [], []
     for w in work:
         d = pat.diagonal(w.data)
         w.bad = bool((d[ends] == 0).any())
-        w.A = np.empty_like(w.U)
-        w.A[pat.sources] = w.U[pat.sources] / np.where(d[pat.sources] == 0, 1.0,
-                                                       d[pat.sources])[:, None]
+        top = w.U[pat.sources] / np.where(d[pat.sources] == 0, 1.0, d[pat.sources])[:, None]
         r = rows_of(w.U, pat.core_at)
-        r = r - pat.feed.matrix(w.data) @ w.A[pat.sources] if pat.feed.nnz else r.copy()
+        if pat.feed.nnz:
+            r -= pat.feed.matrix(w.data) @ top
         rhs.append(r)
+        tops.append(top)
         y = np.empty_like(r)
-        y[:, w.same] = vr.Y_core[:, np.flatnonzero(w.same)]
+        if w.same.any():
+            y[:, w.same] = vr.Y_core[:, np.flatnonzero(w.same)]
         Y.append(y)
     need = [np.flatnonzero(~w.same) for w in work]
     fixes = [correction(pat.core, vr.core_values, vr.core_moved, w.data) if len(pat.core_nodes) else None
@@ -124,14 +124,8 @@ def refine(vr: ValueRuns, work: list[Work]) -> list:
                     fixes[i].apply(Y[i])
     settled = _settle(vr, work, rhs, Y, fixes) if len(pat.core_nodes) else \
         set(range(len(work)))
-    out = []
-    for i, w in enumerate(work):
-        if i in settled and not w.bad:
-            w.A[pat.core_at] = Y[i]
-            out.append(_sinks(vr, w))
-        else:
-            out.append(None)
-    return out
+    return [pat.assemble(top, y, w.U, w.data) if i in settled and not w.bad else None
+            for i, (w, y, top) in enumerate(zip(work, Y, tops))]
 
 
 def _settle(vr: ValueRuns, work, rhs, Y, fixes) -> set:
@@ -174,21 +168,6 @@ def _settle(vr: ValueRuns, work, rhs, Y, fixes) -> set:
             Y[i] += fixes[i].apply(part) if fixes[i] is not None else part
             at += b
     return settled
-
-
-def rows_of(a: np.ndarray, at) -> np.ndarray:
-    """a[at] for a slice or an index array (np.take: several times faster than fancy
-    indexing on tall arrays with few columns)."""
-    return a[at] if isinstance(at, slice) else np.take(a, at, axis=0)
-
-
-def _sinks(vr: ValueRuns, w: Work) -> np.ndarray:
-    pat = vr.pat
-    if len(pat.sinks):
-        d = pat.diagonal(w.data)
-        drained = w.U[pat.sinks] - pat.drain.matrix(w.data) @ w.A
-        w.A[pat.sinks] = drained / d[pat.sinks][:, None]
-    return w.A
 
 
 def solved(vr: ValueRuns, w: Work, Y):
