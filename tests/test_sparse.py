@@ -94,6 +94,33 @@ def test_small_blocks_of_every_size_match_a_dense_solve(seed):
     assert np.allclose(x, np.linalg.solve(A, b), rtol=1e-12, atol=0)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_small_blocks_by_levels_match_a_dense_solve(seed):
+    """Shallow couplings (every block fed by one of the first three): solved by levels,
+    unknowns in level order, several right-hand sides at once and one alone."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(1, 6, 80)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    n = int(starts[-1])
+    A = np.zeros((n, n))
+    for i, s in enumerate(sizes):
+        lo = starts[i]
+        blk = -rng.uniform(0, 0.9 / s, (s, s))
+        np.fill_diagonal(blk, rng.uniform(0.5, 2.0, s))
+        A[lo:lo + s, lo:lo + s] = blk
+        if i:
+            j = rng.integers(0, min(i, 3))
+            A[lo + rng.integers(0, s), starts[j] + rng.integers(0, sizes[j])] = -0.5
+    p = rng.permutation(n)
+    A = A[p][:, p]
+    solver = BlockSolver(sp.csr_matrix(A))
+    assert solver.direct is not None                # one run of small blocks, by levels
+    b = rng.uniform(1, 10, (n, 4))
+    x = solver.solve(np.asfortranarray(b))
+    assert np.allclose(x, np.linalg.solve(A, b), rtol=1e-12, atol=0)
+    assert np.allclose(solver.solve(b[:, 1]), x[:, 1], rtol=1e-14, atol=0)
+
+
 def test_singular_two_node_loop_is_named():
     """A two-node loop that passes on everything it receives has no unique solution."""
     A = sp.csr_matrix(np.array([[1.0, 0, 0, 0], [-0.5, 1.0, 0, 0],
