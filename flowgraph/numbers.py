@@ -21,6 +21,18 @@ import pandas as pd
 NOISE = 1e-12
 
 
+def finite_number(value) -> float | None:
+    """float(value) for a finite real number (not a bool); None for anything else, an
+    integer beyond the float range included (float() would raise OverflowError)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return None
+    try:
+        v = float(value)
+    except OverflowError:
+        return None
+    return v if math.isfinite(v) else None
+
+
 def fmt(v, digits: int = 6) -> str:
     """`digits` significant figures with thousands separators, whole numbers from
     10**digits up to 1e15, an exponent below 1e-4 and from 1e15; 'unknown' for NaN; what

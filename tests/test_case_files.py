@@ -350,6 +350,13 @@ def test_a_wrong_value_names_file_line_and_item(tmp_path, old, new, line, messag
     refused(fg.ModelError, f"{case / 'case.toml'}:{line}: {message}", lambda: fg.load(case))
 
 
+def test_a_scenario_name_that_is_not_text_names_file_and_line(tmp_path):
+    """A table where the name goes (the fuzzer's `name = { x = 1 }`) is refused, not hashed."""
+    case = toml_case(tmp_path, "", "", '\n[[scenario]]\nname = { x = 1 }\n')
+    refused(fg.CaseFileError, f"{case / 'case.toml'}:19: a scenario's name must be text, not "
+            f"{{'x': 1}}", lambda: fg.load(case))
+
+
 def test_case_keys_follow_a_schema(tmp_path):
     case = toml_case(tmp_path, 'name = "t"', 'name = "t"\nyear = "abc"')
     refused(fg.CaseFileError, f"{case / 'case.toml'}:3: [case] year = 'abc' must be an "

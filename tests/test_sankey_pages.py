@@ -390,3 +390,20 @@ def test_sankey_figure_for_notebooks(results, case):
     else:
         assert drawn == pytest.approx(sd.links["value"].sum(), rel=1e-9)
     assert len(fig.to_html(include_plotlyjs=False)) > 1000
+
+
+def test_a_grouping_with_every_flow_inside_one_group_is_not_offered():
+    """Two firms that exchange nothing: grouped by firm, nothing flows between the groups,
+    so that grouping is not offered (building the page failed on it); by node it draws."""
+    from flowgraph.views.sankey_page import sankey_spec
+    net = fg.Network("two firms")
+    for node, kind, firm in [("a1", "source", "A"), ("a2", "sink", "A"),
+                             ("b1", "source", "B"), ("b2", "sink", "B")]:
+        net.add_node(node, kind=kind, firm=firm)
+    net.add_flow("a1", "a2", carrier="ore", quantity=5.0)
+    net.add_flow("b1", "b2", carrier="ore", quantity=3.0)
+    spec = sankey_spec(net.solve(), "mass", group_by="firm")
+    offered = [g["name"] for g in spec["groups"]]
+    assert "firm" not in offered and offered
+    assert spec["initial"]["group"] == offered[0] and offered[0] in spec["grouping"]
+    assert f"mass|{offered[0]}" in spec["views"]

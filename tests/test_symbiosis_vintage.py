@@ -172,6 +172,15 @@ def test_errors_name_the_unit_and_measure():
         model.run(("M9",))
 
 
+def test_numbers_beyond_the_float_range_are_refused_by_key():
+    """An integer of 400 digits is not a finite number (float() would overflow)."""
+    with pytest.raises(fg.CaseFileError, match="cost_per_mw = 9{400} must be a finite number"):
+        sym.parse_policies([{"name": "ultra-low", "year": 2021, "match": {"fuel": "coal"},
+                             "cost_per_mw": int("9" * 400)}])
+    with pytest.raises(fg.CaseFileError, match="retrofit_cost_per_mw = 9{400} must be"):
+        sym.parse_measures([{**M1, "retrofit_cost_per_mw": int("9" * 400)}], 2018)
+
+
 def test_the_vintage_stock_is_the_cohort_stock():
     """Each slot's capacity is a stock by cohort on the project's one time axis: it equals
     cohorts.stock_driven on the same held capacity with the lifetimes of what was built, and

@@ -108,7 +108,9 @@ def read_case(path, allow=()) -> CaseData:
         try:
             sc = Scenario.from_record(rec)
         except FlowgraphError as exc:
-            raise CaseFileError(str(exc), origin=origin("scenario", k)) from None
+            bad_name = isinstance(rec, dict) and str(exc).startswith("a scenario's name")
+            raise CaseFileError(str(exc), origin=origin.key("scenario", k, "name") if bad_name
+                                else origin("scenario", k)) from None
         scenarios[sc.name] = sc
         scenario_origins[sc.name] = (origin("scenario", k), [])
     figures = [_figure(rec, origin, k) for k, rec in enumerate(_array(data, "figure", file))]

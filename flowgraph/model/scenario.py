@@ -248,5 +248,7 @@ class Scenario:
         name = rec.pop("name", None)
         if not name:
             raise ModelError(f"a scenario needs a name: {rec}")
+        if isinstance(name, bool) or not isinstance(name, (str, int)):
+            raise ModelError(f"a scenario's name must be text, not {name!r}")
         edits = rec.pop("edit", rec.pop("edits", []))
         return cls(name, edits, **rec)

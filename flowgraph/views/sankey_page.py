@@ -64,9 +64,15 @@ def sankey_spec(obj, measure_by: str = "mass", group_by: str | None = "auto",
             "colours": {**CARRIER_COLOURS, "negative": LOSS_COLOUR, "mixed": NEUTRAL},
             "line": LINE, "caption": CAPTION, "grouping": {}, "views": {},
             "empty": {m: _empty_reason(data, m) for m in names if m not in offered}}
-    for g in groupings if offered else []:
-        _add_grouping(spec, data, g, groupings[g], {m: per_flow[m] for m in offered},
-                      (width, height))
+    inside = [g for g in (groupings if offered else [])
+              if not _add_grouping(spec, data, g, groupings[g],
+                                   {m: per_flow[m] for m in offered}, (width, height))]
+    if inside and len(inside) < len(groupings):   # every flow inside a group: not offered
+        spec["groups"] = [x for x in spec["groups"] if x["name"] not in inside]
+        if spec["initial"]["group"] in inside:
+            spec["initial"]["group"] = spec["groups"][0]["name"]
+    for m in offered if len(inside) == len(groupings) else []:
+        spec["empty"][m] = "Every flow lies inside one group: nothing flows between them."
     return spec
 
 
@@ -176,10 +182,13 @@ def _bundles(links: pd.DataFrame, mapping) -> tuple[pd.DataFrame, int, float]:
     return b, n_in, v_in
 
 
-def _add_grouping(spec, data, g, mapping, per_flow, size) -> None:
-    """The nodes, bundles and one view per measure of grouping g."""
+def _add_grouping(spec, data, g, mapping, per_flow, size) -> bool:
+    """The nodes, bundles and one view per measure of grouping g; False (nothing added)
+    when every flow lies inside one of its groups."""
     nodes = _node_table(data, mapping)
     bundled = {m: _bundles(links, mapping) for m, links in per_flow.items()}
+    if not any(len(b) for b, _, _ in bundled.values()):
+        return False
     union = pd.concat([b.assign(value=b["value"] / b["value"].sum()) for b, _, _ in
                        bundled.values() if len(b)], ignore_index=True)
     keys = union.drop_duplicates(["source", "target", "carrier", "negative"])
@@ -203,6 +212,7 @@ def _add_grouping(spec, data, g, mapping, per_flow, size) -> None:
         if len(b):
             spec["views"][f"{m}|{g}"] = _view(data, m, g, nodes, b, col, index, pos, n_in, v_in,
                                               size)
+    return True
 
 
 def _flow_text(flows: list) -> str:

@@ -15,6 +15,7 @@ from ...errors import CaseFileError, UnitError
 from ...io.toml import shipped_toml
 from ...model import units
 from ...model.schema import suggestion
+from ...numbers import finite_number
 
 CATALOGUE_FILE = "symbiosis_substitutions.csv"
 PARAMETERS_FILE = "symbiosis_parameters.toml"
@@ -70,8 +71,7 @@ def _conform(base: dict, key, value, name: str, origin) -> None:
                             f", not {value!r}", origin=origin)
     number = isinstance(like, (int, float)) and not isinstance(like, bool)
     if number and like is not None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not np.isfinite(float(value)):
+        if finite_number(value) is None:
             raise CaseFileError(f"{name} = {value!r} must be a finite number (like the "
                                 f"default {like!r})", origin=origin)
         if isinstance(like, int) and not float(value).is_integer():

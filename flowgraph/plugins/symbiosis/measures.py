@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ...errors import CaseFileError
+from ...numbers import finite_number
 from .data import size_class_efficiency
 
 OUTPUTS = ("electricity", "chp", "heat")
@@ -195,8 +196,7 @@ def _records(records, what: str) -> list:
 
 def _number(value, key: str, here: str, *, whole: bool = False, low: float | None = None):
     """A finite number (a whole one for years), not below `low`; CaseFileError otherwise."""
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) \
-        and np.isfinite(float(value))
+    ok = finite_number(value) is not None
     if ok and whole:
         ok = float(value).is_integer() and 1000 <= value <= 3000
     if not ok or (low is not None and value < low):
