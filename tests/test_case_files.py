@@ -357,6 +357,19 @@ def test_a_scenario_name_that_is_not_text_names_file_and_line(tmp_path):
             f"{{'x': 1}}", lambda: fg.load(case))
 
 
+def test_an_empty_id_is_refused_and_a_number_names_a_scenario(tmp_path):
+    """id = "" made a flow whose id read back as nothing from flows.csv; name = 2030 is the
+    scenario '2030' (joining the names failed on the number)."""
+    case = toml_case(tmp_path / "a", 'carrier = "ore"', 'carrier = "ore"\nid = ""')
+    refused(fg.ModelError, f"{case / 'case.toml'}:12: flow '': id is empty",
+            lambda: fg.load(case))
+    case = toml_case(tmp_path / "b", 'id = "snk"', 'id = " "')
+    refused(fg.ModelError, f"{case / 'case.toml'}:8: node ' ': id is empty",
+            lambda: fg.load(case))
+    case = toml_case(tmp_path / "c", "", "", '\n[[scenario]]\nname = 2030\n')
+    assert list(fg.load(case).scenarios) == ["2030"]
+
+
 def test_case_keys_follow_a_schema(tmp_path):
     case = toml_case(tmp_path, 'name = "t"', 'name = "t"\nyear = "abc"')
     refused(fg.CaseFileError, f"{case / 'case.toml'}:3: [case] year = 'abc' must be an "

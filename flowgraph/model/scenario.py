@@ -250,5 +250,6 @@ class Scenario:
             raise ModelError(f"a scenario needs a name: {rec}")
         if isinstance(name, bool) or not isinstance(name, (str, int)):
             raise ModelError(f"a scenario's name must be text, not {name!r}")
+        name = str(name)                    # name = 2030: the scenario '2030'
         edits = rec.pop("edit", rec.pop("edits", []))
         return cls(name, edits, **rec)

@@ -50,6 +50,9 @@ def is_id(value) -> bool:
 def check_id(value, name: str, place: Place, what: str = "node") -> None:
     if not is_id(value):
         raise place.error(f"{name} must be a {what} id (a string), not {value!r}")
+    if isinstance(value, str) and not value.strip():
+        raise place.error(f"{name} is empty: a {what} id must hold a character (leave a "
+                          f"flow's id out to have one made from its ends and carrier)")
 
 
 def check_text(value, name: str, place: Place) -> str:
