@@ -105,8 +105,8 @@ def _firm_table(nodes: pd.DataFrame, firm: np.ndarray, actors: pd.Index) -> pd.D
         "lat": g["lat"].mean(),
         "lon": g["lon"].mean(),
         "nodes": g.size(),
-        "kinds": frame.drop_duplicates(["firm", "kind"]).astype({"kind": str})
-        .groupby("firm", sort=False)["kind"].agg("|".join),
+        "kinds": frame.drop_duplicates(["firm", "kind"])
+        .groupby("firm", sort=False)["kind"].agg(lambda k: "|".join(map(str, k.dropna()))),
         "added_value": g["added_value"].sum(min_count=1),
     }).reindex(actors)
     out.index.name = "firm"
