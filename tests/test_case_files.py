@@ -370,14 +370,6 @@ def test_an_empty_id_is_refused_and_a_number_names_a_scenario(tmp_path):
     assert list(fg.load(case).scenarios) == ["2030"]
 
 
-def test_an_integer_beyond_the_float_range_is_refused_where_it_is(tmp_path):
-    """Free metadata too (a scenario's published figure): every number becomes a float
-    somewhere, a report table at the latest, so the file is refused when read."""
-    case = toml_case(tmp_path, "", "", f'\n[[scenario]]\nname = "s"\nbenefit = {"9" * 400}\n')
-    refused(fg.CaseFileError, f"{case / 'case.toml'}:20: a number of 400 digits is beyond the "
-            f"float range", lambda: fg.load(case))
-
-
 def test_case_keys_follow_a_schema(tmp_path):
     case = toml_case(tmp_path, 'name = "t"', 'name = "t"\nyear = "abc"')
     refused(fg.CaseFileError, f"{case / 'case.toml'}:3: [case] year = 'abc' must be an "

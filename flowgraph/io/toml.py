@@ -6,7 +6,6 @@ the line numbers of table headers that let later errors name the line."""
 from __future__ import annotations
 
 import re
-import sys
 from functools import cache
 from importlib import resources
 
@@ -27,32 +26,9 @@ def read_toml(path, error: type[Exception] = CaseFileError) -> tuple[dict, str]:
     `error` (a FlowgraphError subclass) naming the file (and the line)."""
     text = read_text(path, error)
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         raise error(f"{path}: not valid TOML: {exc}", origin=str(path)) from None
-    huge = _beyond_floats(data)
-    if huge is not None:                # every number becomes a float somewhere: refuse it here
-        digits = str(abs(huge))
-        at = text.find(digits)
-        where = f"{path}:{text.count(chr(10), 0, at) + 1}" if at >= 0 else str(path)
-        raise error(f"{where}: a number of {len(digits)} digits is beyond the float range "
-                    f"(about 1.8e308)", origin=where)
-    return data, text
-
-
-def _beyond_floats(value):
-    """The first integer in parsed TOML that no float can hold, or None."""
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, list):
-        for v in value:
-            found = _beyond_floats(v)
-            if found is not None:
-                return found
-        return None
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > sys.float_info.max:
-        return value
-    return None
 
 
 @cache
