@@ -7,6 +7,7 @@ categories, declared links), kept in `meta`.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -252,4 +253,9 @@ class Scenario:
             raise ModelError(f"a scenario's name must be text, not {name!r}")
         name = str(name)                    # name = 2030: the scenario '2030'
         edits = rec.pop("edit", rec.pop("edits", []))
+        for key, value in rec.items():      # free metadata reaches report tables as floats
+            if isinstance(value, int) and abs(value) > sys.float_info.max:
+                raise ModelError(f"scenario '{name}': {key} is a number of "
+                                 f"{len(str(abs(value)))} digits, beyond the float range "
+                                 f"(about 1.8e308)")
         return cls(name, edits, **rec)
