@@ -224,9 +224,13 @@ def _cohorts(s: PeriodStock, inflow, outflow, periods) -> CohortStock:
 
 def _inflow(results, s: PeriodStock) -> np.ndarray:
     """What enters the stock node in each period (in the outflow flow's unit)."""
-    first = results[0]
-    into = np.flatnonzero(np.asarray(first.static.head) == first.node_index(s.node))
+    into = _into(results[0].static, results[0], s.node)
     return np.array([r.quantities[into].sum() for r in results])
+
+
+def _into(c, result, node: str) -> np.ndarray:
+    """The flows into `node` (indices of the compiled structure c that `result` solves)."""
+    return np.flatnonzero(np.asarray(c.head) == result.node_index(node))
 
 
 def _light_inflows(engines, plan: _Plan, stocks) -> np.ndarray:
@@ -237,11 +241,10 @@ def _light_inflows(engines, plan: _Plan, stocks) -> np.ndarray:
     out = np.full((len(V), len(stocks)), np.nan)
     for rows, engine in engines:                    # segments differ in structure
         nominal = engine.nominal
-        into = [np.flatnonzero(np.asarray(engine.c.head) == nominal.node_index(s.node))
-                for s in stocks]
+        into = [_into(engine.c, nominal, s.node) for s in stocks]
         X = engine.flows_at(V[rows], np.concatenate(into))
         ends = np.cumsum([0] + [len(i) for i in into])
-        for k in range(len(stocks)):
+        for k in range(len(stocks)):           # summed as _inflow sums (contiguous rows)
             out[rows, k] = np.ascontiguousarray(X[:, ends[k]:ends[k + 1]]).sum(axis=1)
     return out
 

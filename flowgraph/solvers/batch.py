@@ -60,6 +60,13 @@ def relabel(exc: FlowgraphError, prefix: str) -> FlowgraphError:
     return out
 
 
+def _amplified_entries(y: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Where a batched solution exceeds MAX_AMPLIFICATION times its run's data (unknowns x
+    runs; a run without data never): the sign of a (nearly) singular core."""
+    scale = np.max(np.abs(b), axis=0, initial=0.0)
+    return (np.abs(y) > MAX_AMPLIFICATION * scale) & (scale > 0)
+
+
 class Balances:
     """The solved nominal balance and what runs reuse of it."""
 
@@ -111,17 +118,12 @@ class Balances:
         failed: dict = {}
         if not self.reuse:                          # benchmarks: every run factorised anew
             return self._each_anew(V, labels, range(len(V)), failed)
-        dv, r = self._rhs(V)
-        z = np.full((self.red.R.shape[1], len(V)), np.nan)
+        dv, r, z, y, b = self._solved(V)
         redo = []
-        if self.A_sq is not None:
-            b = r[self.rows]
-            y = self.nominal.solver.solve(b)
-            z[self.cols] = y
+        if y is not None:
             self._amplified(y, b, labels, failed)
             redo = [d for d in np.flatnonzero(residual_excess(self.A_sq, y, b) > 1.0)
                     if d not in failed]
-        self._back_substitute(r, z)
         xt = self._flows_of(z, dv)                # runs x flows: a run's flows contiguous
         for d in self._to_screen(xt, z, r):
             if d not in failed and d not in redo:
@@ -134,10 +136,20 @@ class Balances:
             x[:, redo] = self._each_anew(V, labels, redo, failed)[0][:, redo]
         return x, failed
 
-    def _rhs(self, V: np.ndarray):
-        """dv (changed known quantities, params x runs) and r = r_nom - E dv of the runs."""
+    def _solved(self, V: np.ndarray):
+        """The runs' dv (changed known quantities, params x runs), r = r_nom - E dv, and z
+        (a column per run): the square core by the nominal factorisation (y = z[cols] from
+        b = r[rows]; both None without a core), the peeled unknowns back-substituted."""
         dv = (V[:, self.q] - self.q_nominal).T if len(self.q) else np.zeros((0, len(V)))
-        return dv, self.red.r[:, None] - (self.E @ dv if self.E is not None else 0.0)
+        r = self.red.r[:, None] - (self.E @ dv if self.E is not None else 0.0)
+        z = np.full((self.red.R.shape[1], len(V)), np.nan)
+        y = b = None
+        if self.A_sq is not None:
+            b = r[self.rows]
+            y = self.nominal.solver.solve(b)
+            z[self.cols] = y
+        self._back_substitute(r, z)
+        return dv, r, z, y, b
 
     @np.errstate(over="ignore", invalid="ignore")
     def flows_at(self, V: np.ndarray, flows) -> np.ndarray:
@@ -150,17 +162,11 @@ class Balances:
         flows = np.asarray(flows, dtype=np.int64)
         if not self.reuse:
             return np.full((len(V), len(flows)), np.nan)
-        dv, r = self._rhs(V)
-        z = np.full((self.red.R.shape[1], len(V)), np.nan)
+        dv, r, z, y, b = self._solved(V)
         bad = np.zeros(len(V), dtype=bool)
-        if self.A_sq is not None:
-            b = r[self.rows]
-            y = self.nominal.solver.solve(b)
-            z[self.cols] = y
-            scale = np.max(np.abs(b), axis=0, initial=0.0)
-            bad |= (np.abs(y) > MAX_AMPLIFICATION * scale).any(axis=0) & (scale > 0)
+        if y is not None:
+            bad |= _amplified_entries(y, b).any(axis=0)
             bad |= ~(residual_excess(self.A_sq, y, b) <= 1.0)
-        self._back_substitute(r, z)
         xt = self._some_flows(z, dv, flows)
         bad |= ~np.isfinite(xt).all(axis=1) | (xt < 0).any(axis=1)   # screening names those
         xt[bad] = np.nan
@@ -283,9 +289,8 @@ class Balances:
         return apply(self.c, [self.bound[j] for j in sel], np.asarray(v)[list(sel)])
 
     def _amplified(self, y, b, labels, failed) -> None:
-        scale = np.max(np.abs(b), axis=0, initial=0.0)
-        big = np.abs(y) > MAX_AMPLIFICATION * scale
-        for d in np.flatnonzero(big.any(axis=0) & (scale > 0)):
+        big = _amplified_entries(y, b)
+        for d in np.flatnonzero(big.any(axis=0)):
             failed[d] = relabel(singular_error(self.c, self.red,
                                                self.cols[np.flatnonzero(big[:, d])]), labels[d])
 
