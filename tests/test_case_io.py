@@ -48,6 +48,26 @@ def test_from_frames_builds_the_same_network():
     pd.testing.assert_frame_equal(net.solve().flows, other.solve().flows)
 
 
+def test_node_table_kinds_default_to_process_as_add_node():
+    """A node table without a kind column, or an empty kind cell, gives the declared
+    default, as add_node does, not a node of no kind."""
+    flows = pd.DataFrame({"source": ["a", "b"], "target": ["b", "c"], "carrier": ["m", "m"],
+                          "quantity": [1.0, None], "unit": ["t", "t"]})
+    bare = fg.Network.from_frames(pd.DataFrame({"id": ["a", "b", "c"]}), flows)
+    assert bare.node_frame()["kind"].tolist() == ["process"] * 3
+    some = fg.Network.from_frames(
+        pd.DataFrame({"id": ["a", "b", "c"], "kind": ["source", None, "sink"]}), flows)
+    assert some.node_frame()["kind"].tolist() == ["source", "process", "sink"]
+    by_hand = fg.Network("n")
+    for node, kind in (("a", "source"), ("b", None), ("c", "sink")):
+        by_hand.add_node(node, **({"kind": kind} if kind else {}))
+    for f in flows.itertuples():
+        by_hand.add_flow(f.source, f.target, "m", None if pd.isna(f.quantity) else f.quantity,
+                         unit="t")
+    assert by_hand.node_frame()["kind"].tolist() == some.node_frame()["kind"].tolist()
+    assert some.solve().flows["quantity"].tolist() == [1.0, 1.0]
+
+
 def test_graph_view_is_a_multidigraph():
     g = fg.load(DEMO).network.graph
     assert g.number_of_nodes() == 12

@@ -65,6 +65,9 @@ def node_frame(nodes: pd.DataFrame, origin=None) -> pd.DataFrame:
     if origin is not None:
         frame["_origin"] = origin
     _check_columns(frame, rows)
+    kind = declared("node")["kind"].default         # as add_node: not given is a process
+    frame["kind"] = frame["kind"].where(frame["kind"].notna(), kind) \
+        if "kind" in frame.columns else kind
     if "layers" in frame.columns:
         frame["layers"] = [None if is_missing(v) else
                            names_list(parse_list(v) if isinstance(v, str) else v, "layers",
