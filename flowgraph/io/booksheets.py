@@ -13,33 +13,16 @@ from ..model.scenario import Edit, Scenario
 from ..model.schema import suggestion
 from .booktables import Records, records
 from .casekeys import CASE_KEYS, FIGURE_KEYS, check_figure, check_top_level, checked_case
-from .cells import CellError, from_cell, number_text, parse_key
+from .cells import CellError, parse_key
 from .xlsxread import Sheet
 
 #: columns of the edits sheet besides the edit's values
 EDIT_KEYS = ("scenario", "op", "target", "id")
 
 
-def _value(rec: Records, i: int, name: str, text: bool = False):
-    """The value of record i's cell in column `name` (None when empty); `text`: the column
-    holds text (a name, a note): text as it is, never TOML, and a number as its text."""
-    raw = rec.cells[name][i]
-    if text and isinstance(raw, str):
-        return raw if raw != "" else None
-    if text and isinstance(raw, float):
-        return number_text(raw)
-    if text:
-        shown = raw.isoformat() if hasattr(raw, "isoformat") else repr(raw)
-        raise rec.error(f"{name} must be text, not {shown}", i, name)
-    try:
-        return from_cell(raw)
-    except CellError as exc:
-        raise rec.error(str(exc), i, name) from None
-
-
 def _values(rec: Records, i: int, skip=(), text=()) -> dict:
     return {k: v for k in rec.columns if k not in skip
-            for v in [_value(rec, i, k, k in text)] if v is not None}
+            for v in [rec.value(i, k, k in text)] if v is not None}
 
 
 def read_case_sheet(sheet: Sheet) -> dict:
@@ -47,14 +30,14 @@ def read_case_sheet(sheet: Sheet) -> dict:
     rec = records(sheet, "case", known=("key", "value"), required=("key", "value"))
     table, where = {}, {}
     for i in range(len(rec.rows)):
-        key = _value(rec, i, "key", text=True)
+        key = rec.value(i, "key", text=True)
         if key is None:
             raise rec.error("the key is empty: name the setting (name, period, description, "
                             "source, strict, year)", i, "key")
         if key in table:
             raise rec.error(f"'{key}' is given twice (also in row {where[key][1]}); give it "
                             f"once", i, "key")
-        value = _value(rec, i, "value", text=CASE_KEYS.get(key) is str)
+        value = rec.value(i, "value", text=CASE_KEYS.get(key) is str)
         where[key] = (rec.ref(i, "value"), rec.rows[i] + 1)
         if value is not None:
             table[key] = value
@@ -75,7 +58,7 @@ def read_scenarios(sheet: Sheet | None, edits: Sheet | None) -> tuple[dict, dict
             raise rec.sheet.error("the edits of a scenario go on the edits sheet, one a row",
                                   row=0, col=rec.columns.get("edit", rec.columns.get("edits")))
         for i in range(len(rec.rows)):
-            name = _value(rec, i, "name", text=True)
+            name = rec.value(i, "name", text=True)
             if name is None:
                 raise rec.error("a scenario needs a name", i, "name")
             if name in found:
@@ -99,7 +82,7 @@ def read_scenarios(sheet: Sheet | None, edits: Sheet | None) -> tuple[dict, dict
 def _read_edits(sheet: Sheet, found: dict, origins: dict) -> None:
     rec = records(sheet, "edit", required=("scenario", "op"))
     for i in range(len(rec.rows)):
-        scenario = _value(rec, i, "scenario", text=True)
+        scenario = rec.value(i, "scenario", text=True)
         if scenario not in found:
             known = list(found)
             raise rec.error(f"scenario {scenario!r} is not on the scenarios sheet"
@@ -157,13 +140,13 @@ def read_settings(sheet: Sheet) -> tuple[dict, dict]:
     sections: dict = {}
     origins: dict = {}
     for i in range(len(rec.rows)):
-        section = _value(rec, i, "section", text=True)
+        section = rec.value(i, "section", text=True)
         if section is None:
             raise rec.error("the section is empty: name the plugin's section (energy, "
                             "synergy, ...)", i, "section")
         origins.setdefault(section, rec.ref(i, "section"))
-        key = _value(rec, i, "key", text=True)
-        value = _value(rec, i, "value")
+        key = rec.value(i, "key", text=True)
+        value = rec.value(i, "value")
         if value is None:
             raise rec.error("the value is empty: give the setting's value (an empty list "
                             "is [], an empty table {})", i, "value")

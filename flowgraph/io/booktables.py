@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..model.schema import declared, is_free, lookup, unknown_key
-from .cells import CellError, number_text, plain_number, table_value, without_thousands
+from .cells import CellError, from_cell, number_text, plain_number, table_value, without_thousands
 from .xlsxread import Sheet, column_letter
 
 #: columns a table sheet cannot do without, by component
@@ -47,6 +47,23 @@ class Records:
     def error(self, problem: str, i: int, name: str | None = None):
         return self.sheet.error(problem, self.rows[i],
                                 self.columns.get(name, 0) if name else None)
+
+    def value(self, i: int, name: str, text: bool = False):
+        """The value of record i's cell in column `name` (None when empty); `text`: the
+        column holds text (a name, a note): text as it is, never TOML, and a number as its
+        text."""
+        raw = self.cells[name][i]
+        if text and isinstance(raw, str):
+            return raw if raw != "" else None
+        if text and isinstance(raw, float):
+            return number_text(raw)
+        if text:
+            shown = raw.isoformat() if hasattr(raw, "isoformat") else repr(raw)
+            raise self.error(f"{name} must be text, not {shown}", i, name)
+        try:
+            return from_cell(raw)
+        except CellError as exc:
+            raise self.error(str(exc), i, name) from None
 
     def record(self, i: int) -> dict:
         """Record i as {column: cell value}, empty cells left out."""

@@ -31,7 +31,6 @@ import math
 
 from ..errors import CaseFileError
 from ..model.schema import suggestion
-from .booksheets import _value
 from .booktables import Records, records
 from .cells import plain_number, to_cell, without_thousands
 from .paths import CaseFolder
@@ -202,8 +201,8 @@ def read_stocks(sheet: Sheet, net, cells: dict) -> list[dict]:
         initial = _initial(rec, i, aged)
         if initial is not None:
             stock["initial"] = initial
-        if "inflow_at" in rec.columns and _value(rec, i, "inflow_at", text=True) is not None:
-            stock["inflow_at"] = _value(rec, i, "inflow_at", text=True)
+        if "inflow_at" in rec.columns and rec.value(i, "inflow_at", text=True) is not None:
+            stock["inflow_at"] = rec.value(i, "inflow_at", text=True)
         cells[f"stock.{len(out)}"] = rec.ref(i, "node")
         out.append(stock)
     return out
@@ -226,7 +225,7 @@ def _stock_columns(rec: Records) -> dict:
 
 
 def _known_name(rec: Records, i: int, column: str, known: list) -> str:
-    name = _value(rec, i, column, text=True)
+    name = rec.value(i, column, text=True)
     if name is None:
         raise rec.error(f"a stock needs its {column}", i, column)
     if name not in known:
@@ -236,9 +235,9 @@ def _known_name(rec: Records, i: int, column: str, known: list) -> str:
 
 
 def _lifetime(rec: Records, i: int) -> dict | None:
-    kind = _value(rec, i, "lifetime", text=True) if "lifetime" in rec.columns else None
+    kind = rec.value(i, "lifetime", text=True) if "lifetime" in rec.columns else None
     params = {p: v for p in LIFETIME_PARAMS if p in rec.columns
-              for v in [_value(rec, i, p)] if v is not None}
+              for v in [rec.value(i, p)] if v is not None}
     if kind is None:
         if params:
             raise rec.error(f"{next(iter(params))} is given but no lifetime: name its kind "
@@ -253,7 +252,7 @@ def _lifetime(rec: Records, i: int) -> dict | None:
 
 
 def _initial(rec: Records, i: int, aged: dict):
-    amount = _value(rec, i, "initial") if "initial" in rec.columns else None
+    amount = rec.value(i, "initial") if "initial" in rec.columns else None
     if amount is not None and not (_numeric(amount) or isinstance(amount, dict)):
         raise rec.error(f"initial {amount!r} is not a number: give the amount in stock "
                         f"before the first period, or by age in initial.AGE columns", i,
@@ -288,7 +287,7 @@ def read_starts(sheet: Sheet, periods, scenarios: dict, cells: dict) -> list[dic
             raise rec.error(f"a second start in period {label!r} (also in row "
                             f"{seen[str(label)] + 1}); give one scenario a period", i, "period")
         seen[str(label)] = r
-        name = _value(rec, i, "scenario", text=True)
+        name = rec.value(i, "scenario", text=True)
         if name is None:
             raise rec.error("a start needs the scenario in force from its period", i,
                             "scenario")

@@ -17,6 +17,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from ..model.network import Network
 from ..solvers.compiled import compile_network
 from .extract import ViewData, _nodes, measure, view_data
 from .graph import CURVE_LIMIT, graph_view
@@ -70,21 +71,33 @@ def union_data(datas, results) -> tuple[ViewData, str]:
     for d in sorted(datas, key=lambda d: -len(d.flows)):
         if flows <= set(d.flows.index) and nodes <= set(d.nodes.index):
             return d, ""
-    net = max(results, key=lambda r: len(r.flows)).network.copy()
-    for r in results:
-        other = r.network
-        for name, carrier in other.carriers.items():
-            net.carriers.setdefault(name, carrier)
-        for table, mine in ((other._nodes, net._nodes), (other._flows, net._flows)):
-            for key in table.frame().index:
-                if key not in mine:
-                    mine.append(key, {k: v for k, v in table.get(key).items() if k != "id"})
+    net = _union([max(results, key=lambda r: len(r.flows)).network] +
+                 [r.network for r in results])
     c = compile_network(net)
     frame = pd.concat([d.flows for d in datas])
     frame = frame[~frame.index.duplicated(keep="last")].reindex(c.flow_ids)
     return (ViewData(net.name, datas[-1].scenario, frame, _nodes(net, c), c, None),
             "The drawing holds every period's nodes and flows (structure edits add and "
             "remove some). ")
+
+
+def _union(nets) -> Network:
+    """One network of every node, flow and carrier of `nets` (the first's where they
+    share an id), through the public tables."""
+    carriers = {}
+    for net in nets:
+        for name, carrier in net.carriers.items():
+            carriers.setdefault(name, carrier.to_record())
+    tables = []
+    for frames in ([n.node_frame() for n in nets], [n.flow_frame() for n in nets]):
+        frame = pd.concat(frames)
+        frame = frame[~frame.index.duplicated(keep="first")]
+        origin = frame.pop("_origin").tolist() if "_origin" in frame.columns else None
+        tables.append((frame.reset_index(), origin))
+    (nodes, at_nodes), (flows, at_flows) = tables
+    return Network.from_frames(nodes, flows, list(carriers.values()), name=nets[0].name,
+                               period=nets[0].period, origin_nodes=at_nodes,
+                               origin_flows=at_flows, **nets[0].meta)
 
 
 def period_frames(view, datas, measure_by: str) -> dict:
