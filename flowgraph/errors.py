@@ -13,10 +13,12 @@ class FlowgraphError(Exception):
     """Base of all errors caused by user input or by a model that cannot be solved."""
 
     def __init__(self, message: str, *, nodes: Iterable = (), flows: Iterable = (),
-                 origin: str | None = None):
+                 origin: str | None = None, key: str | None = None):
+        """key: the attribute of the record at fault (a reader points to its line)."""
         self.nodes = list(nodes)
         self.flows = list(flows)
         self.origin = origin
+        self.key = key
         if origin and origin not in message:
             message = f"{origin}: {message}"
         super().__init__(message)

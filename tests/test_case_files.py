@@ -371,9 +371,10 @@ def test_an_empty_id_is_refused_and_a_number_names_a_scenario(tmp_path):
 
 
 def test_a_scenario_figure_beyond_the_float_range_is_refused(tmp_path):
-    """Free metadata of a scenario reaches a report table as a float: 400 digits overflowed."""
+    """Free metadata of a scenario reaches a report table as a float: 400 digits overflowed.
+    The message points to the key's line, not the scenario's header."""
     case = toml_case(tmp_path, "", "", f'\n[[scenario]]\nname = "s"\nbenefit = {"9" * 400}\n')
-    refused(fg.CaseFileError, f"{case / 'case.toml'}:18: scenario 's': benefit is a number of "
+    refused(fg.CaseFileError, f"{case / 'case.toml'}:20: scenario 's': benefit is a number of "
             f"400 digits, beyond the float range", lambda: fg.load(case))
 
 

@@ -108,8 +108,8 @@ def read_case(path, allow=()) -> CaseData:
         try:
             sc = Scenario.from_record(rec)
         except FlowgraphError as exc:
-            bad_name = isinstance(rec, dict) and str(exc).startswith("a scenario's name")
-            raise CaseFileError(str(exc), origin=origin.key("scenario", k, "name") if bad_name
+            key = getattr(exc, "key", None)
+            raise CaseFileError(str(exc), origin=origin.key("scenario", k, key) if key
                                 else origin("scenario", k)) from None
         scenarios[sc.name] = sc
         scenario_origins[sc.name] = (origin("scenario", k), [])

@@ -250,12 +250,12 @@ class Scenario:
         if not name:
             raise ModelError(f"a scenario needs a name: {rec}")
         if isinstance(name, bool) or not isinstance(name, (str, int)):
-            raise ModelError(f"a scenario's name must be text, not {name!r}")
+            raise ModelError(f"a scenario's name must be text, not {name!r}", key="name")
         name = str(name)                    # name = 2030: the scenario '2030'
         edits = rec.pop("edit", rec.pop("edits", []))
         for key, value in rec.items():      # free metadata reaches report tables as floats
             if isinstance(value, int) and abs(value) > sys.float_info.max:
                 raise ModelError(f"scenario '{name}': {key} is a number of "
                                  f"{len(str(abs(value)))} digits, beyond the float range "
-                                 f"(about 1.8e308)")
+                                 f"(about 1.8e308)", key=key)
         return cls(name, edits, **rec)
