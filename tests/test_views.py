@@ -13,7 +13,7 @@ import flowgraph as fg
 from flowgraph.numbers import fmt
 from flowgraph.views import layout as lay
 from flowgraph.views.graph import PHYSICS_LIMIT, graph_html, graph_view
-from flowgraph.views.graph_edges import WIDTH_MAX
+from flowgraph.views.graph_edges import WIDTH_MAX, edge_smooth
 from flowgraph.views.page import html_page
 from flowgraph.views.palette import CARRIER_COLOURS, KIND_COLOURS, LOSS_COLOUR
 from flowgraph.views.sankey import ADDED, sankey_data, sankey_html
@@ -116,6 +116,32 @@ def test_sources_sit_next_to_what_they_feed(demo):
     x = {n["id"]: n["x"] for n in g.nodes}
     # the steam supplier feeds drying only: in the column before it, not in column 0
     assert x["dissolving"] < x["reaction"] < x["boiler house"] < x["drying"]
+
+
+def test_a_band_flow_bows_round_the_nodes_in_its_way():
+    """A utility above the chain (band -1) feeding the lowest node of a column would drop
+    straight through the nodes above it: it bows round them, to the side where fewer nodes
+    are; a drop into the top node of a column stays a vertical curve."""
+    x = np.array([300.0, 300.0, 300.0, 300.0, 100.0, 200.0])
+    y = np.array([0.0, 150.0, 250.0, 350.0, 200.0, 300.0])
+    band = np.array([-1, 0, 0, 0, 0, 0])
+    tail, head = np.array([0, 0]), np.array([3, 1])      # into the lowest, into the top one
+    smooth = edge_smooth(tail, head, np.zeros(2, bool), np.zeros(2), x, y, band)
+    assert smooth[1]["type"] == "cubicBezier" and smooth[1]["forceDirection"] == "vertical"
+    # going down, curvedCW bows to the right: away from the nodes at x 100 and 200
+    assert smooth[0] == {"enabled": True, "type": "curvedCW", "roundness": 0.5}
+    smooth = edge_smooth(tail, head, np.zeros(2, bool), np.zeros(2), 600 - x, y, band)
+    assert smooth[0]["type"] == "curvedCCW"              # mirrored: they are to the right
+    up = edge_smooth(head[:1], tail[:1], np.zeros(1, bool), np.zeros(1), x, y, band)
+    assert up[0]["type"] == "curvedCCW"                  # the other way round: still right
+
+
+def test_the_steam_of_the_monthly_plant_does_not_cross_its_column():
+    """monthly_plant: the coal boiler (a utility above the chain) sends steam to the
+    reactor, below the coal yard and the catalyst store in its column."""
+    view = graph_view(fg.load("cases/monthly_plant").result())
+    steam = next(e for e in view.edges if e["id"] == "steam")
+    assert steam["smooth"]["type"] in ("curvedCW", "curvedCCW")
 
 
 def test_park_gets_geographic_layout_and_firm_colours():

@@ -223,8 +223,9 @@ def edge_smooth(tail, head, backward, bend, x, y, band=None) -> list:
         band = np.asarray(band)
         vertical = band[tail] != band[head]
         for j in np.flatnonzero(vertical):
-            out[j] = {"enabled": True, "type": "cubicBezier", "forceDirection": "vertical",
-                      "roundness": 0.5}
+            out[j] = _detour(j, tail, head, x, y) or \
+                {"enabled": True, "type": "cubicBezier", "forceDirection": "vertical",
+                 "roundness": 0.5}
         for j in np.flatnonzero((band[tail] == band[head]) & (band[tail] != 0)):
             lo, hi = sorted((x[tail[j]], x[head[j]]))
             between = (band == band[tail[j]]) & (x > lo + 1) & (x < hi - 1)
@@ -253,6 +254,33 @@ def edge_smooth(tail, head, backward, bend, x, y, band=None) -> list:
             rnd = np.clip(abs(bend[j]) / (0.46 * max(length[j], 1.0)), 0.08, 0.3)
         out[j] = {"enabled": True, "type": kind, "roundness": round(float(rnd), 2)}
     return out
+
+
+#: px either side of a straight band flow within which another node is in its way
+IN_THE_WAY = 45.0
+
+
+def _detour(j, tail, head, x, y) -> dict | None:
+    """A band flow into a chain node below others of its column (or out of one) would run
+    straight through them: it bows round them instead, to the side with fewer nodes near
+    (None when nothing is in the way)."""
+    t, h = tail[j], head[j]
+    lo, hi = sorted((y[t], y[h]))
+    span = hi - lo
+    if span <= 0:
+        return None
+    along = (y - lo) / span
+    line_x = x[t] + (x[h] - x[t]) * np.where(y[h] >= y[t], along, 1.0 - along)
+    inside = (y > lo + 1.0) & (y < hi - 1.0)
+    inside[[t, h]] = False
+    if not (inside & (np.abs(x - line_x) < IN_THE_WAY)).any():
+        return None
+    near = inside & (np.abs(x - line_x) < 4 * IN_THE_WAY)
+    right = bool((x[near] > line_x[near]).sum() <= (x[near] < line_x[near]).sum())
+    down = y[h] > y[t]
+    # curvedCW bows to the left of the direction of travel: going down, that is the right
+    kind = "curvedCW" if right == down else "curvedCCW"
+    return {"enabled": True, "type": kind, "roundness": 0.5}
 
 
 def panel_flows(data: ViewData) -> list[list]:
