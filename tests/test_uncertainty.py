@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
@@ -405,6 +406,8 @@ def test_target_of_the_command_may_be_a_flow_column(tmp_path, capsys):
     ('target = "product_t"', "target = 7", "target 7 is not a valid figure or flow"),
     ("draws = 400", "columns = ['mass']", "columns 'mass' is not one of quantity"),
     ("seed = 2", "seeds = 2", "unknown key.*'seeds'.*did you mean 'seed'"),
+    ("seed = 2", "seed = -3", "seed -3 is not a valid whole number: give a whole number >= 0"),
+    ("seed = 2", "seed = 2.5", "seed 2.5 is not a valid whole number: give a whole number >= 0"),
 ])
 def test_uncertainty_options_are_checked_by_name_and_line(tmp_path, old, new, message):
     path = linear_case(tmp_path) / "case.toml"
@@ -413,6 +416,18 @@ def test_uncertainty_options_are_checked_by_name_and_line(tmp_path, old, new, me
     line = text.splitlines().index("[uncertainty]") + 1
     with pytest.raises(fg.FlowgraphError, match=rf"case.toml:{line}: .*{message}"):
         get("uncertainty").report(fg.load(tmp_path))
+
+
+def test_a_seed_of_any_size_is_a_seed(tmp_path):
+    """A seed beyond the float range (the fuzzer's 400 nines) overflowed float(); numpy's
+    SeedSequence takes whole numbers of any size, and so do we: same seed, same draws."""
+    big = "9" * 400
+    path = linear_case(tmp_path) / "case.toml"
+    path.write_text(path.read_text().replace("seed = 2\n", f"seed = {big}\n"))
+    a = get("uncertainty").report(fg.load(tmp_path))
+    b = get("uncertainty").report(fg.load(tmp_path))
+    assert f"(seed {big})" in a.summary
+    pd.testing.assert_frame_equal(a.tables["figure_draws"], b.tables["figure_draws"])
 
 
 def test_uncertain_inputs_must_be_tables(tmp_path):

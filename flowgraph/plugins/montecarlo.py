@@ -45,16 +45,27 @@ def figure_or_flow(value):
     raise ValueError("give a figure name or [flow, column]")
 
 
-def natural(value) -> int:
-    """A whole number >= 0 (a random seed)."""
-    if isinstance(value, bool) or not float(value).is_integer() or value < 0:
+def whole_number(value) -> int:
+    """A whole number >= 0 (a random seed; any size: numpy's SeedSequence takes it)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError("give a whole number >= 0")
+    if not isinstance(value, int):
+        try:
+            value = float(value)
+        except ValueError:
+            raise ValueError("give a whole number >= 0") from None
+        if not value.is_integer():
+            raise ValueError("give a whole number >= 0")
+    if value < 0:
         raise ValueError("give a whole number >= 0")
     return int(value)
 
 
 OPTIONS = (
     Option("draws", int, 1000, "Monte Carlo draws"),
-    Option("seed", natural, 1, "random seed (a whole number >= 0)"),
+    Option("seed", whole_number, 1, "random seed (a whole number >= 0)"),
     Option("target", figure_or_flow, None, "figure whose variance is decomposed, or "
                                            "FLOW:COLUMN (default: the case's first figure)"),
     Option("sigmas", bool, True, "count the flows' sigma / share_sigma as inputs (the "

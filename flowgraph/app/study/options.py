@@ -26,7 +26,7 @@ from ...io.paths import CaseFolder
 from ...io.toml import key_line, read_toml
 from ...model.schema import suggestion as _did_you_mean
 from ...plugins.base import Option, Plugin
-from ...plugins.montecarlo import natural
+from ...plugins.montecarlo import whole_number
 from ...solvers.batch import COLUMNS
 from . import params as P
 
@@ -76,7 +76,7 @@ class SweepSettings(Plugin):
         Option("scenarios", scenario_names, None, "'all' or scenario names"),
         Option("grid", grid_table, None, "parameter = [options]", cli=False),
         Option("draws", int, None, "Monte Carlo draws"),
-        Option("seed", natural, None, "random seed (a whole number >= 0)"),
+        Option("seed", whole_number, None, "random seed (a whole number >= 0)"),
         Option("chunk", positive, None, "runs per chunk"),
         Option("keep", keep_table, None, "what each run stores", cli=False),
         Option("target", str, None, "figure of the tornado chart"),
