@@ -160,6 +160,24 @@ def test_accepting_the_allocation_gives_a_scenario_of_the_park(catalogue):
     assert sym.links(after) == 1
 
 
+def test_two_parallel_supplies_make_two_links(catalogue):
+    """Two gypsum flows from the power plant to the landfill (the fuzzer's repeated edit)
+    each linked to the board plant: two link flows of their own ids, both made (the second
+    was refused as a duplicate id)."""
+    net = park(demand=120.0)
+    net.add_flow("power", "landfill", "FGD gypsum", quantity=30.0, unit="t", role="waste",
+                 disposal_cost=40.0, id="gypsum out 2")
+    r = net.solve()
+    a = sym.allocate(sym.candidates(r, catalogue, PARAMS))
+    assert len(a.links) == 2
+    after = net.apply(a.scenario(r)).solve()
+    assert_conserved(after)
+    link = after.flows[after.flows["target"].eq("board") & after.flows["source"].eq("power")]
+    assert len(set(link.index)) == 2
+    assert sorted(link["quantity"]) == pytest.approx([30.0, 50.0])
+    assert after.flows.loc["gypsum in", "quantity"] == pytest.approx(40.0)
+
+
 def test_links_follow_a_share_specification(catalogue):
     """A supply given as a share of its firm's inflow: the link takes its part as a share,
     so the balance of the supplier still closes."""

@@ -106,7 +106,7 @@ def links_scenario(result, links: pd.DataFrame, name: str = "symbiosis links",
     (purchases the balances fix are left to them)."""
     net = result.network
     x = pd.Series(result.quantities, index=result.compiled.flow_ids)
-    edits = []
+    edits, used = [], set(x.index)
     for sflow, grp in links.groupby("supply_flow", sort=False):
         rec = net.flow(sflow)
         xs = float(x[sflow])
@@ -117,6 +117,7 @@ def links_scenario(result, links: pd.DataFrame, name: str = "symbiosis links",
                          & (links["target_node"] == row["target_node"])
                          & (links["carrier"] == row["carrier"])]) > 1:
                 fid += f" for {row['replaces']}"
+            fid = _unused(fid, sflow, used)
             edits.append(Edit.add_flow(
                 row["source_node"], row["target_node"], row["carrier"], id=fid,
                 unit=rec["unit"], role="byproduct", replaces=row["replaces"],
@@ -130,6 +131,19 @@ def links_scenario(result, links: pd.DataFrame, name: str = "symbiosis links",
         edits += _shrink(rec, dflow, replaced, float(x[dflow]))
     return Scenario(name, edits, **{"description": f"{len(links)} symbiosis link(s) made",
                                     **meta})
+
+
+def _unused(fid: str, supply, used: set) -> str:
+    """`fid`, else with its supply flow (two parallel supply flows of one carrier, each
+    linked), else numbered: never an id the network or another link has."""
+    out, k = fid, 1
+    if out in used:
+        out = f"{fid} from {supply}"
+    while out in used:
+        k += 1
+        out = f"{fid} from {supply} ({k})"
+    used.add(out)
+    return out
 
 
 def _part_spec(rec: dict, part: float, whole: float) -> dict:
