@@ -21,6 +21,7 @@ from flowgraph.cli import main
 from flowgraph.views.extract import view_data
 from flowgraph.views.graph import graph_view
 from flowgraph.views.graph_edges import WIDTH_MAX
+from flowgraph.views.timeline import stock_figure
 from flowgraph.views.timeline_graph import period_frames, union_data
 
 from .conftest import open_offline
@@ -158,3 +159,18 @@ def test_the_graph_is_laid_out_from_every_period(tmp_path):
     assert max(w for w, _ in tonnes) == pytest.approx(WIDTH_MAX)
     for w, q in tonnes:
         assert w == pytest.approx(max(1.0, WIDTH_MAX * q / top), abs=0.01)
+
+
+def test_stock_charts_and_tables_carry_the_unit_and_only_cohorts_that_hold_something():
+    """monthly_plant: the catalyst bed takes catalyst in two months and starts with two
+    ages; the ten cohorts that never hold anything are not drawn (they filled the legend);
+    the amounts are in t (the outflow flow's unit), on the axis, in the tables and CSVs."""
+    run = case_periods(fg.load(ROOT / "cases" / "monthly_plant"))
+    bed = run.stocks["catalyst bed"]
+    fig = stock_figure("catalyst bed", bed)
+    drawn = [t.name for t in fig.data if t.name.startswith("cohort")]
+    held = [c for c in bed.cohorts
+            if bed.stock_by_cohort[:, bed.cohorts.index(c)].any()]
+    assert drawn == [f"cohort {c}" for c in held] and 0 < len(drawn) < len(bed.cohorts)
+    assert fig.layout.yaxis.title.text == "t"
+    assert set(run.stock_table["unit"]) == {"t"}

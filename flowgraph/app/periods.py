@@ -78,12 +78,13 @@ class Periods:
 
     @property
     def stock_table(self) -> pd.DataFrame:
-        """Long table: period, node, cohort, stock, outflow."""
-        frames = [m.frame().assign(node=node) for node, m in self.stocks.items()]
+        """Long table: period, node, cohort, stock, outflow, unit."""
+        columns = ["period", "node", "cohort", "stock", "outflow", "unit"]
+        frames = [m.frame().assign(node=node, unit=m.meta.get("unit"))
+                  for node, m in self.stocks.items()]
         if not frames:
-            return pd.DataFrame(columns=["period", "node", "cohort", "stock", "outflow"])
-        return pd.concat(frames, ignore_index=True)[["period", "node", "cohort", "stock",
-                                                     "outflow"]]
+            return pd.DataFrame(columns=columns)
+        return pd.concat(frames, ignore_index=True)[columns]
 
     def result(self, period):
         """The Result of one period."""
@@ -133,6 +134,8 @@ def solve_periods(network, periods, *, series=None, stocks=(), starts=None,
             inflows = np.column_stack([_inflow(results, s) for s in stocks])
         models = {s.node: _cohorts(s, inflows[:, k], plan.out[:, k], periods)
                   for k, s in enumerate(stocks)}
+        for s in stocks:                         # what the views label the amounts with
+            models[s.node].meta["unit"] = network.flow(s.outflow).get("unit")
         for k, s in enumerate(stocks):
             plan.out[:, k] = models[s.node].outflow
             plan.closing[:, k] = models[s.node].stock

@@ -189,7 +189,8 @@ def write_periods(run: Periods, out: Path, case=None) -> list[str]:
     run.flows.to_csv(out / "flows_by_period.csv", index=False)
     run.nodes.to_csv(out / "nodes_by_period.csv", index=False)
     run.stock_table.to_csv(out / "stocks.csv", index=False)
-    totals = [m.totals().reset_index().assign(node=node) for node, m in run.stocks.items()]
+    totals = [m.totals().reset_index().assign(node=node, unit=m.meta.get("unit"))
+              for node, m in run.stocks.items()]
     frame = pd.concat(totals, ignore_index=True) if totals else pd.DataFrame()
     frame.to_csv(out / "stock_totals.csv", index=False)
     check = run.check()

@@ -75,6 +75,8 @@ def stock_figure(name: str, model):
     fig = go.Figure()
     for c in cohorts:
         part = frame[frame["cohort"] == c].set_index("period")["stock"]
+        if c != "all" and not part.any():
+            continue                            # a cohort that never held anything
         fig.add_trace(go.Scatter(x=periods, y=[float(part.get(p, 0.0)) for p in model.periods],
                                  name="in stock" if c == "all" else f"cohort {c}",
                                  stackgroup="stock", mode="lines",
@@ -86,7 +88,7 @@ def stock_figure(name: str, model):
     fig.update_layout(title=f"{name}: stock by cohort, inflow and outflow", height=380,
                       margin={"l": 60, "r": 20, "t": 50, "b": 40}, legend={"orientation": "v"},
                       xaxis={"title": "period", "type": "category"},
-                      yaxis={"title": "amount"})
+                      yaxis={"title": model.meta.get("unit") or "amount"})
     return fig
 
 
@@ -99,8 +101,11 @@ def periods_sections(run, figures=None) -> list[Section]:
                                   "Areas: what is in stock at each period's end, by the "
                                   "period it entered (cohort; 'age N' entered N periods "
                                   "before the first); lines: what enters and leaves."))
+        unit = model.meta.get("unit")
         out.append(table_section(f"Stock account: {node}", model.totals(),
-                                 "Per period: inflow - outflow = stock change."))
+                                 "Per period: inflow - outflow = stock change.",
+                                 units=dict.fromkeys(model.totals().columns, unit)
+                                 if unit else None))
     if figures is not None and len(figures):
         wide = figures.pivot_table(index="period", columns="name", values="value", sort=False)
         out.append(table_section("Figures by period", wide, "The case's headline figures "
