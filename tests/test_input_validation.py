@@ -106,6 +106,23 @@ def test_unknown_column_of_a_bulk_table_is_refused_by_name():
         fg.Network.from_frames(nodes, frames()[1])
 
 
+def test_a_carrier_table_composition_or_layers_not_readable_is_refused_by_carrier():
+    """A composition that is not key=value pairs, or whose value is not a number, and layers
+    that are not names: refused naming the carrier and the key (a traceback, or a message
+    of no place, before)."""
+    nodes, flows = frames(quantity=[1.0, np.nan])
+    m = {"name": "m", "kind": "material", "unit": "t"}
+    for extra, message, cls in (
+            ({"composition": "n/a"}, "carrier 'm': composition 'n/a' is not a list of "
+                                     "key=value pairs", fg.UnitError),
+            ({"composition": "Cl=lots"}, "carrier 'm': composition 'Cl=lots': Cl = 'lots' "
+                                         "is not a number", fg.UnitError),
+            ({"layers": 5}, "carrier 'm': layers 5 is not a list of names ('mass;Cl')",
+             fg.ModelError)):
+        with refused(message, cls):
+            fg.Network.from_frames(nodes, flows, [{**m, **extra}])
+
+
 def test_unknown_column_of_a_csv_table_names_the_file(tmp_path):
     (tmp_path / "case.toml").write_text('[case]\nname = "t"\n[tables]\nnodes = "nodes.csv"\n'
                                         'flows = "flows.csv"\n')

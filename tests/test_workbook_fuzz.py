@@ -56,6 +56,18 @@ def _set(sheet: str, column: str, row: int, value):
     return lambda wb: setattr(wb[sheet].cell(row, _column(wb[sheet], column)), "value", value)
 
 
+def _costed_id(value):
+    """The nodes sheet's id of the first node the costs sheet names, set to `value` (the
+    costs sheet then names a node the nodes sheet no longer has)."""
+    def change(wb):
+        named = wb["costs"].cell(2, _column(wb["costs"], "node")).value
+        col = _column(wb["nodes"], "id")
+        row = next(r for r in range(2, wb["nodes"].max_row + 1)
+                   if wb["nodes"].cell(r, col).value == named)
+        wb["nodes"].cell(row, col).value = value
+    return change
+
+
 #: (what, change, what the error must name: cell, sheet or file)
 CHANGES = [
     ("sheet renamed", lambda wb: setattr(wb["flows"], "title", "Flows data"), "sheet"),
@@ -100,6 +112,9 @@ CHANGES = [
     ("carrier factor text", _set("carriers", "price", 2, "cheap"), "cell"),
     ("cost text", lambda wb: wb["costs"].cell(2, 4, "a lot"), "cell"),
     ("cost of no node", lambda wb: wb["costs"].cell(2, 1, "nobody"), "cell"),
+    ("node id a boolean, costed", _costed_id(False), "cell"),
+    ("composition not key=value", _put("carriers", "composition", 2, "n/a"), "cell"),
+    ("composition not a number", _put("carriers", "composition", 2, "Cl=lots"), "cell"),
     ("header row empty", lambda wb: wb["flows"].insert_rows(1), "cell"),
     ("sheet empty", lambda wb: wb["flows"].delete_rows(1, 100), "sheet"),
 ]

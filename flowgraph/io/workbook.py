@@ -32,7 +32,7 @@ import pandas as pd
 from ..errors import CaseFileError, FlowgraphError
 from ..model.network import Network
 from ..model.schema import COST_CATEGORIES, suggestion
-from ..model.table_checks import Rows, checked_numbers
+from ..model.table_checks import Rows, check_ids, checked_numbers
 from .booksheets import read_case_sheet, read_figures, read_scenarios, read_settings
 from .booktables import REQUIRED, Records, records, table_frame, typed
 from .booktime import SHEETS as TIME_SHEETS
@@ -133,6 +133,9 @@ def sheet_names(book: Workbook) -> dict[str, str]:
 def _network(tables: dict[str, Records], costs, name, period, meta) -> Network:
     nodes = table_frame(tables["nodes"], "node")
     if costs is not None:
+        with pinpoint([tables["nodes"]]):        # the ids the costs sheet refers to, first
+            check_ids(nodes["id"], "id", Rows("node", nodes["id"].to_numpy(dtype=object),
+                                              tables["nodes"].origins()))
         nodes = _with_costs(nodes, tables["nodes"], costs)
     flows = table_frame(tables["flows"], "flow")
     carriers = None

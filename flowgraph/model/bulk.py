@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError, UnitError
+from ..errors import FlowgraphError, ModelError, UnitError
 from .carriers import infer_carrier
 from .schema import declared, is_free, lookup
 from .table_checks import (
@@ -39,10 +39,13 @@ def carrier_records(carriers) -> list[dict]:
     out = []
     for rec in records:
         rec = {k: v for k, v in rec.items() if not (is_missing(v) or _unknown_number(k, v))}
-        if "composition" in rec:
-            rec["composition"] = parse_mapping(rec["composition"])
-        if "layers" in rec:
-            rec["layers"] = parse_list(rec["layers"])
+        for key, parse in (("composition", parse_mapping), ("layers", parse_list)):
+            if key in rec:
+                try:
+                    rec[key] = parse(rec[key])
+                except FlowgraphError as exc:         # named by carrier, key and row
+                    raise type(exc)(f"carrier '{rec.get('name')}': {key} {exc}",
+                                    origin=rec.get("_origin")) from None
         out.append(rec)
     return out
 
@@ -210,7 +213,9 @@ def parse_list(value) -> list[str]:
     """'mass;Cl' or ['mass', 'Cl'] -> ['mass', 'Cl']; '' -> []."""
     if isinstance(value, str):
         return [p.strip() for p in value.split(";") if p.strip()]
-    return [str(v) for v in value]
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [str(v) for v in value]
+    raise ModelError(f"{value!r} is not a list of names ('mass;Cl')")
 
 
 def parse_mapping(value) -> dict:
@@ -226,7 +231,10 @@ def parse_mapping(value) -> dict:
         if "=" not in part:
             raise UnitError(f"'{value}' is not a list of key=value pairs")
         k, v = part.split("=", 1)
-        out[k.strip()] = float(v)
+        try:
+            out[k.strip()] = float(v)
+        except ValueError:
+            raise UnitError(f"'{value}': {k.strip()} = '{v.strip()}' is not a number") from None
     return out
 
 

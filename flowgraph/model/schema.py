@@ -103,6 +103,7 @@ def is_free(key) -> bool:
 
 def suggestion(key, names) -> str:
     """'; did you mean 'quantity'?' for the closest of `names`, or '' when none is close."""
+    names = [str(n) for n in names]             # ids read from a sheet may be numbers
     close = difflib.get_close_matches(str(key), [n for n in names if not n.endswith("*")],
                                       n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
