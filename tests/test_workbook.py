@@ -14,6 +14,7 @@ import pytest
 
 import flowgraph as fg
 from flowgraph.io.bookwrite import write_workbook
+from flowgraph.plugins.montecarlo import case_inputs
 
 CASES = Path(__file__).resolve().parent.parent / "cases"
 BUNDLED = sorted(p.name for p in CASES.iterdir() if (p / "case.toml").exists())
@@ -269,3 +270,38 @@ def test_a_bad_flat_table_is_refused_by_line(tmp_path, text, message):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(fg.FlowgraphError, match=message):
         fg.load(path).result()
+
+
+def _settings_row(book: Path, section: str, key: str, column: str, value) -> None:
+    """Set `column` (section, key or value) of the settings row of section/key."""
+    wb = openpyxl.load_workbook(book)
+    ws = wb["settings"]
+    col = [c.value for c in ws[1]].index(column) + 1
+    row = next(r for r in range(2, ws.max_row + 1)
+               if ws.cell(r, 1).value == section and ws.cell(r, 2).value == key)
+    ws.cell(row, col).value = value
+    wb.save(book)
+
+
+def test_plugin_section_errors_of_a_workbook_name_its_settings_sheet(tmp_path):
+    """A workbook case's [evaluation] and [[uncertainty.input]] errors named
+    '<folder>/case.toml', a file the case does not have (and, for the inputs, read its lines
+    from any case.toml next to the workbook): they name the settings sheet now."""
+    book = fg.save(fg.load(CASES / "glyphosate"), tmp_path / "g.xlsx")
+    _settings_row(book, "evaluation", "aggregates.raw_material_quantity.expr", "section",
+                  "mine")
+    with pytest.raises(fg.FlowgraphError) as err:
+        fg.load(book).figure_values()
+    assert re.match(re.escape(f"{book}:settings!A"), str(err.value)), str(err.value)
+    assert "case.toml" not in str(err.value)
+    book = fg.save(fg.load(CASES / "uncertainty_demo"), tmp_path / "u.xlsx")
+    (tmp_path / "case.toml").write_text("# not this case's file\n", encoding="utf-8")
+    wb = openpyxl.load_workbook(book)
+    ws = wb["settings"]
+    row = next(r for r in range(2, ws.max_row + 1)
+               if ws.cell(r, 2).value == "input")
+    ws.cell(row, 3).value = '[{flow = "ore", attribute = "quantity", dist = "normel"}]'
+    wb.save(book)
+    with pytest.raises(fg.FlowgraphError) as err:
+        case_inputs(fg.load(book))
+    assert str(book) in str(err.value) and "case.toml" not in str(err.value), str(err.value)

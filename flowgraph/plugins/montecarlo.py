@@ -11,6 +11,8 @@ docs/methods/uncertainty.md describes them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -124,7 +126,9 @@ def uncertain_inputs(case, options: dict) -> list:
         raise ModelError("[uncertainty] input: give each uncertain input as a table "
                          "[[uncertainty.input]] (flow, carrier or node; attribute; dist)",
                          origin=case.origin("uncertainty"))
-    return from_records(records, case.path)
+    toml = case.file is not None and Path(case.file).suffix == ".toml"
+    return from_records(records, case.file if toml else None,
+                        where=None if toml else case.origin("uncertainty"))
 
 
 def parse_target(target, figure_names):

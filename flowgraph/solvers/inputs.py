@@ -227,15 +227,17 @@ def merge(explicit: list[Input], defaults: list[Input]) -> list[Input]:
     return list(explicit) + [d for d in defaults if d.key not in keys]
 
 
-def from_records(records, file: str | Path | None = None) -> list[Input]:
+def from_records(records, file: str | Path | None = None,
+                 where: str | None = None) -> list[Input]:
     """Inputs from [[uncertainty.input]] records: one of flow / carrier / node = id,
-    attribute, dist and its parameters. Errors name the file and line of the record."""
+    attribute, dist and its parameters. Errors name the file and line of the record (a
+    case file: `file`, its folder or case.toml), else `where` (a workbook's settings)."""
     if file is not None and Path(file).is_dir():
         file = Path(file) / "case.toml"
     lines = _record_lines(file) if file else []
     out = []
     for k, rec in enumerate(records):
-        origin = f"{file}:{lines[k]}" if k < len(lines) else (str(file) if file else None)
+        origin = f"{file}:{lines[k]}" if k < len(lines) else (str(file) if file else where)
         rec = dict(rec)
         kinds = [key for key in TARGETS if key in rec]
         if len(kinds) != 1:

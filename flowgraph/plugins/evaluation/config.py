@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..base import Option
 from .aggregates import default_aggregates, parse_aggregates
@@ -96,7 +95,9 @@ class EvaluationConfig:
 
 
 def _origin(case) -> str:
-    return f"{Path(case.path) / 'case.toml'} [{SECTION}]" if case.path else f"[{SECTION}]"
+    """Where the case gives its [evaluation] section: a case file's line, a workbook's
+    settings cell."""
+    return case.origin(SECTION) or f"[{SECTION}]"
 
 
 def key_of(name: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ...errors import CaseFileError, name_list
 from ...model.schema import allowed
@@ -142,11 +143,9 @@ def check_flows(techs, base, networks) -> None:
 
 def scenario_origins(case) -> dict:
     """file:line of each [[scenario]] of the case file, by scenario name."""
-    if case.path is None:
-        return {}
-    file = case.path / "case.toml"
-    if not file.exists():
-        return {}
+    file = Path(case.file) if case.file is not None else None
+    if file is None or file.suffix != ".toml" or not file.exists():
+        return {}                               # built in code, or a workbook
     out, pending = {}, None
     for i, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
         if re.match(r"\s*\[\[\s*scenario\s*\]\]", line):
