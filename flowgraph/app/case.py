@@ -7,7 +7,6 @@ factorisations; results are solved once and kept.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,8 +121,7 @@ class Case:
         """An error applying a scenario names where its edit is given (a workbook's edits
         cell), or where the scenario is when the error names no place."""
         where, edits = self.scenario_origins.get(scenario, (None, []))
-        m = re.match(r"scenario .*?, edit (\d+) ", str(exc))
-        k = int(m.group(1)) - 1 if m else -1
+        k = getattr(exc, "edit", 0) - 1
         place = edits[k] if 0 <= k < len(edits) else (where if exc.origin is None else None)
         if place is not None:
             exc.origin = place

@@ -226,9 +226,11 @@ class Scenario:
             try:
                 edit.apply(new)
             except FlowgraphError as exc:
-                raise type(exc)(f"scenario '{self.name}', edit {i} ({edit.op} "
+                err = type(exc)(f"scenario '{self.name}', edit {i} ({edit.op} "
                                 f"'{edit.target}'): {exc}", nodes=exc.nodes, flows=exc.flows,
-                                origin=exc.origin) from None
+                                origin=exc.origin)
+                err.edit = i                    # a reader points to where edit i is given
+                raise err from None
         return new
 
     def __add__(self, other: Scenario) -> Scenario:
