@@ -139,6 +139,30 @@ def test_a_structural_scenario_is_solved_as_a_network_of_its_own(tmp_path):
     assert figs.loc[figs["scenario"] == "extra sale", "sold"].iloc[0] > figs["sold"].iloc[0]
 
 
+def test_value_and_structural_scenarios_in_one_sweep(tmp_path):
+    """A value-only scenario (solved in the base's group) beside a structural one (a group
+    of its own): the structural group looked up the value scenario's parameters, which it
+    does not have (KeyError on iron_oxide_red's scenarios, found by fuzzing `sweep`)."""
+    net = fg.load(UNC).network
+    extra = fg.Scenario("extra sale", [fg.Edit.add_node("trader", kind="sink"),
+                                       fg.Edit.add_flow("drying", "trader", "pigment",
+                                                        id="sale", share=0.1, price=5000)])
+    dear = fg.Scenario("dear ore", [fg.Edit.set_carrier("ore", price=450)])
+    case = fg.Case(net, {"extra sale": extra, "dear ore": dear},
+                   [{"name": "ore cost", "expr": "total('cost', carrier='ore')"}])
+    study = q(case, scenarios="all", keep={"flows": ["pigment"], "columns": ["cost"]},
+              out=tmp_path / "x")
+    assert study.n_failed == 0
+    assert study.manifest["spec"]["groups"].keys() == {"base", "extra sale"}
+    assert list(study.figures["scenario"]) == ["base", "extra sale", "dear ore"]
+    for k, row in study.figures.iterrows():
+        r, want = expected(case, row, study.parameters)
+        assert close(row["ore cost"], want["ore cost"])
+        assert close(study.flows("cost").loc[k, "pigment"], r.flows.loc["pigment", "cost"])
+    ore = study.figures.set_index("scenario")["ore cost"]
+    assert ore["dear ore"] == pytest.approx(ore["base"] * 450 / net.carriers["ore"].price)
+
+
 # -- the results folder -----------------------------------------------------------------------
 
 def test_folder_reads_in_pandas_and_duckdb_and_summary_merges_chunks(case, tmp_path):

@@ -60,7 +60,8 @@ class Group:
         self.swept_cols = np.array([pos[(p.kind, p.id, p.attribute)] for p in swept],
                                    dtype=np.int64)
         self.scenario_cols = {name: ([pos[k] for k in vals], list(vals.values()))
-                              for name, vals in plan.scenario_values.items()}
+                              for name, vals in plan.scenario_values.items()
+                              if plan.scenario_group.get(name) == key}   # this group's
 
     def values(self, scenarios: list, swept: np.ndarray) -> np.ndarray:
         """V (runs x parameters): nominal values, then each run's scenario's, then the swept
