@@ -222,7 +222,8 @@ def _draw_inputs(case, c, inputs) -> list:
     inputs = list(inputs)
     if not inputs:
         raise ModelError(f"sweep: draws need uncertain inputs ([[uncertainty.input]] in case "
-                         f"'{case.name}', sigma on flows, or inputs=[...]); it has none")
+                         f"'{case.name}', sigma on flows, or inputs=[...]); it has none",
+                         origin=case.origin("uncertainty"))   # the section, else the file
     # each input applies, by name; its distribution is resolved against the base (the
     # manifest describes it, and a worker draws from it as it is)
     return [Input(p.kind, p.id, p.attribute, b.dist, origin=p.origin)
