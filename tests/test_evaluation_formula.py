@@ -63,6 +63,10 @@ def test_bad_formula_names_file_and_line(tmp_path):
     ('formula = "x"\nbetter = "lower"\nbenchmark = 0', "must be positive"),
     ('formula = "x"\nbetter = "lower"', "needs benchmark"),
     ('formula = "x"\nbetter = "lower"\nbenchmark = 1\nweight = 2', "unknown key(s) ['weight']"),
+    # a table where text goes (the fuzzer's glyphosate unit = { x = 1 }): an internal error
+    ('formula = "x"\nbetter = "lower"\nbenchmark = 1\nunit = { x = 1 }',
+     "unit must be text, not {'x': 1}"),
+    ('formula = "x"\nbetter = ["lower"]\nbenchmark = 1', "better must be text"),
 ])
 def test_bad_indicators_are_refused(tmp_path, body, words):
     f = _system(tmp_path, f'[[indicator]]\ncode = "A1"\nparent = "A"\n{body}\n')

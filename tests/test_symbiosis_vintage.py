@@ -237,6 +237,19 @@ def test_a_follow_up_built_in_a_retrofit_year_is_retrofitted_once():
         3 * elec * 3.6 * (1 / 0.353 - 1 / 0.373) * 0.09645)
 
 
+def test_a_chp_of_no_heat_and_hours_out_of_a_year_are_refused_by_unit():
+    """heat_to_power = 0 for a CHP divided by zero (the fuzzer's units.csv line 5): refused,
+    as are operating hours of none or more than a year has."""
+    chp = UNITS.assign(output=["chp", "electricity"], heat_to_power=[0.0, np.nan])
+    with pytest.raises(fg.CaseFileError, match="unit 'A': heat_to_power of a CHP unit must "
+                                               "be a number > 0"):
+        sym.VintageModel(chp, data())
+    for hours in (0.0, 9000.0):
+        with pytest.raises(fg.CaseFileError, match="unit 'A': hours must be a number of hours"):
+            sym.VintageModel(UNITS.assign(hours=[hours, np.nan]), data())
+    assert sym.VintageModel(UNITS.assign(hours=[8760.0, np.nan]), data()).run() is not None
+
+
 def test_lifetimes_below_a_year_are_refused_by_unit_and_technology():
     bad = UNITS.assign(lifetime=[0.5, 30.0])
     with pytest.raises(fg.CaseFileError, match="unit 'A': lifetime must be at least 1 year"):

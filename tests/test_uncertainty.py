@@ -344,6 +344,8 @@ def test_case_input_errors_name_file_and_line(tmp_path):
      r"carrier = \{'x': 1\} is not an id"),
     ('carrier = "ore"\nattribute = "price"\ndist = "uniform"\nlow = 5\nhigh = ' + "9" * 400,
      r"high: 9+ is beyond the largest number"),
+    ('carrier = "ore"\nattribute = "price"\ndist = []\nsd = "5%"',
+     r"dist must be one of normal, lognormal, triangular, uniform, not \[\]"),
 ])
 def test_case_inputs_that_are_not_ids_or_numbers_are_refused_by_line(tmp_path, record, words):
     # found by the case-file fuzzer: a table where an id goes, an integer beyond the float

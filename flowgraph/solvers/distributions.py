@@ -217,7 +217,7 @@ def from_record(rec: dict, what: str = "distribution"):
     """A distribution from a case-file record: dist = name, then its parameters."""
     rec = dict(rec)
     name = rec.pop("dist", None)
-    if name not in CLASSES:
+    if not isinstance(name, str) or name not in CLASSES:
         raise ModelError(f"{what}: dist must be one of {', '.join(KINDS)}, not {name!r}")
     cls = CLASSES[name]
     fields = set(cls.__dataclass_fields__)

@@ -174,6 +174,11 @@ def _indicator(rec, where: str, weight_sets) -> Indicator:
             formula = Formula(rec["formula"], origin=where, what=f"indicator {code}: formula")
         except ExpressionError as exc:
             raise EvaluationError(str(exc), origin=where) from None
+    for key in ("name", "name_zh", "unit", "note", "better"):
+        value = rec.get(key)
+        if isinstance(value, (bool, Mapping, list, tuple)):
+            raise EvaluationError(f"indicator '{code}': {key} must be text, not {value!r}",
+                                  origin=where)
     better = rec.get("better")
     if better is not None and better not in DIRECTIONS:
         raise EvaluationError(f"indicator '{code}': better = '{better}' must be 'lower' or "
@@ -186,9 +191,10 @@ def _indicator(rec, where: str, weight_sets) -> Indicator:
                                   f"(indices are ratios to it)", origin=where)
     cap = number(rec["cap"], f"indicator '{code}' cap", where) if "cap" in rec else None
     parent = rec.get("parent")
-    return Indicator(code, rec.get("name", ""), str(parent) if parent not in (None, "") else None,
-                     formula, rec.get("unit", ""), better, benchmark, parsed, cap,
-                     rec.get("note", ""), rec.get("name_zh", ""), where)
+    return Indicator(code, str(rec.get("name", "")),
+                     str(parent) if parent not in (None, "") else None, formula,
+                     str(rec.get("unit", "")), better, benchmark, parsed, cap,
+                     str(rec.get("note", "")), str(rec.get("name_zh", "")), where)
 
 
 def _check_indicator(ind: Indicator, indicators) -> None:

@@ -136,6 +136,14 @@ class VintageModel:
         hours = self.data["hours"]
         u["hours"] = u["hours"].fillna(u["output"].map(lambda o: float(hours[o])))
         u["heat_to_power"] = u["heat_to_power"].fillna(float(self.data["heat_to_power"]))
+        for uid, row in u.iterrows():
+            if not 0 < row["hours"] <= 8784:
+                raise CaseFileError(f"{_where(uid, row)}hours must be a number of hours a "
+                                    f"year, more than 0 and at most 8784, not {row['hours']:g}")
+            if row["output"] == "chp" and not 0 < row["heat_to_power"] < np.inf:
+                raise CaseFileError(f"{_where(uid, row)}heat_to_power of a CHP unit must be a "
+                                    f"number > 0 (heat per unit of power; a unit of no heat "
+                                    f"has output 'electricity'), not {row['heat_to_power']:g}")
         return u
 
     def initial_state(self, uid) -> State:
