@@ -175,3 +175,17 @@ def test_section_errors_name_the_key_and_line(tmp_path, old, new, message):
     line = next(i for i, t in enumerate(text.splitlines(), 1) if t == "[valuestream]")
     with pytest.raises(fg.FlowgraphError, match=rf"case.toml:{line}: .*{message}"):
         plugin.report(fg.load(tmp_path))
+
+
+@pytest.mark.parametrize("value, message", [
+    ("true", r"water_layer True is not a valid text: give text"),
+    ('"wter"', r"water_layer 'wter' is not a balance layer \(layers: mass, energy, Fe, water\)"),
+])
+def test_a_water_layer_that_is_not_a_layer_name_is_refused_by_line(tmp_path, value, message):
+    """The fuzzer's water_layer = true became the layer 'True', refused naming no file."""
+    text = (CASES / "iron_oxide_red" / "case.toml").read_text(encoding="utf-8")
+    assert 'water_layer = "water"' in text
+    (tmp_path / "case.toml").write_text(text.replace('water_layer = "water"',
+                                                     f"water_layer = {value}"), encoding="utf-8")
+    with pytest.raises(fg.FlowgraphError, match=rf"case.toml:\d+: .*{message}"):
+        plugin.report(fg.load(tmp_path))

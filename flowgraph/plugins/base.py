@@ -108,6 +108,8 @@ def _convert(kind, value):
         return list(value)
     if kind in (int, float) and isinstance(value, bool):
         raise TypeError("give a number")
+    if kind is str and isinstance(value, (bool, list, tuple, dict)):
+        raise TypeError("give text")            # str() would make 'True' or '[...]' of it
     if kind is int and isinstance(value, float) and not value.is_integer():
         raise ValueError("give a whole number")
     return kind(value)

@@ -229,8 +229,13 @@ def analyse(case, result, settings: dict) -> dict:
         "energy_stream": energy_value_stream(result, carriers),
         "emissions": emissions_split(result, carriers),
     }
-    if settings["water_layer"]:
-        tables["water_account"] = layer_account(result, settings["water_layer"])
+    layer = settings["water_layer"]
+    if layer:
+        if layer not in result.compiled.layers:
+            raise ModelError(f"[valuestream] water_layer '{layer}' is not a balance layer "
+                             f"(layers: {', '.join(result.compiled.layers)})",
+                             origin=case.origin("valuestream", "water_layer"))
+        tables["water_account"] = layer_account(result, layer)
     fees = [fee(case, result, settings, flow).table.assign(flow=flow)
             for flow in settings["discharges"]]
     if fees:
