@@ -248,6 +248,10 @@ def test_a_chp_of_no_heat_and_hours_out_of_a_year_are_refused_by_unit():
         with pytest.raises(fg.CaseFileError, match="unit 'A': hours must be a number of hours"):
             sym.VintageModel(UNITS.assign(hours=[hours, np.nan]), data())
     assert sym.VintageModel(UNITS.assign(hours=[8760.0, np.nan]), data()).run() is not None
+    # an efficiency of 0 made the fuel bought infinite (refused, but as an infinite flow)
+    with pytest.raises(fg.CaseFileError, match="unit 'B': electric_efficiency must be a "
+                                               "number > 0"):
+        sym.VintageModel(UNITS.assign(electric_efficiency=[np.nan, 0.0]), data())
 
 
 def test_lifetimes_below_a_year_are_refused_by_unit_and_technology():

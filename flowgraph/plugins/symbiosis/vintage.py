@@ -140,6 +140,10 @@ class VintageModel:
             if not 0 < row["hours"] <= 8784:
                 raise CaseFileError(f"{_where(uid, row)}hours must be a number of hours a "
                                     f"year, more than 0 and at most 8784, not {row['hours']:g}")
+            for col in ("electric_efficiency", "heat_efficiency"):
+                if not (np.isnan(row[col]) or 0 < row[col] < np.inf):
+                    raise CaseFileError(f"{_where(uid, row)}{col} must be a number > 0 (output "
+                                        f"per unit of fuel), not {row[col]:g}")
             if row["output"] == "chp" and not 0 < row["heat_to_power"] < np.inf:
                 raise CaseFileError(f"{_where(uid, row)}heat_to_power of a CHP unit must be a "
                                     f"number > 0 (heat per unit of power; a unit of no heat "
