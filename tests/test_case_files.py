@@ -562,3 +562,19 @@ def test_saved_files_use_the_shortest_text(tmp_path):
     assert "0.3333333333333333" in (tmp_path / "b" / "flows.csv").read_text(encoding="utf-8")
     back = fg.load(tmp_path / "a").network
     assert back.carriers["power"].co2 == pytest.approx(0.0001 * 3.023, rel=1e-15)
+
+
+@pytest.mark.parametrize("section, close", [("valustream", "valuestream"),
+                                            ("evaluate", "evaluation"), ("tme", "time")])
+def test_a_misspelt_plugin_section_is_refused_not_ignored(tmp_path, section, close):
+    """[valustream] was read by nothing, silently: the analysis the user configured did not
+    run. A section named like a plugin's (or the entry-point name of one whose section is
+    another) is refused by its line; a section of one's own (x_) or of a plugin not
+    installed here, unlike any, is kept."""
+    case = toml_case(tmp_path / "a", "", "", f"\n[{section}]\nx = 1\n")
+    line = (case / "case.toml").read_text().splitlines().index(f"[{section}]") + 1
+    refused(fg.CaseFileError, f"{case / 'case.toml'}:{line}: [{section}] is not a section "
+            f"any part of flowgraph reads; did you mean [{close}]?", lambda: fg.load(case))
+    for kept in (f"x_{section}", "someone_elses_plugin"):
+        case = toml_case(tmp_path / kept, "", "", f"\n[{kept}]\nx = 1\n")
+        assert kept in fg.load(case).sections

@@ -7,6 +7,7 @@ factorisations; results are solved once and kept.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -185,6 +186,7 @@ def load_case(path, allow=()) -> Case:
         data = read_flat(path, allow)
     else:
         data = read_case(path, allow)
+    _check_sections(data)
     for fig in data.figures:            # a figure names a scenario of the case, or none
         name = fig.get("scenario")
         if name not in (None, "base") and name not in data.scenarios:
@@ -194,6 +196,31 @@ def load_case(path, allow=()) -> Case:
     return Case(data.network, data.scenarios, data.figures, data.sections, data.path,
                 data.section_origins, data.folder.allow, data.origins, data.file,
                 data.scenario_origins)
+
+
+#: sections the application itself reads (periods, sweeps)
+APP_SECTIONS = ("time", "sweep")
+
+
+def _check_sections(data) -> None:
+    """A section named like an installed plugin's, or the application's, but not it (a
+    misspelling, [valustream]) is refused: it would be read by nothing, silently. Other
+    sections are kept (a plugin not installed here, a table of the user's own)."""
+    from .registry import available
+    unsure = [n for n in data.sections if n not in APP_SECTIONS and not str(n).startswith("x_")]
+    if not unsure:                              # no plugin need be loaded to know
+        return
+    plugins = available()
+    known = [*APP_SECTIONS, *(p.section for p in plugins.values() if p.section)]
+    for name in unsure:
+        if name in known:
+            continue
+        close = [plugins[name].section] if name in plugins and plugins[name].section else \
+            difflib.get_close_matches(str(name), known, n=1, cutoff=0.8)   # [evaluate]
+        if close:
+            raise CaseFileError(f"[{name}] is not a section any part of flowgraph reads; did "
+                                f"you mean [{close[0]}]? (a section of your own takes the "
+                                f"prefix x_)", origin=data.section_origins.get(name))
 
 
 def save_case(obj, path, tables: bool | str = "auto") -> Path:
