@@ -18,6 +18,7 @@ from ..io.casesave import write_case
 from ..io.paths import CaseFolder
 from ..model.network import Network
 from ..model.scenario import Scenario
+from ..model.schema import is_free
 from ..solvers.sampling import FigureModel
 from ..solvers.solver import Solver
 from .figures import evaluate_figures
@@ -207,7 +208,7 @@ def _check_sections(data) -> None:
     misspelling, [valustream]) is refused: it would be read by nothing, silently. Other
     sections are kept (a plugin not installed here, a table of the user's own)."""
     from .registry import available
-    unsure = [n for n in data.sections if n not in APP_SECTIONS and not str(n).startswith("x_")]
+    unsure = [n for n in data.sections if n not in APP_SECTIONS and not is_free(n)]
     if not unsure:                              # no plugin need be loaded to know
         return
     plugins = available()

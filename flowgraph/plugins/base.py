@@ -39,6 +39,8 @@ class CaseLike(Protocol):
     sections: dict
     path: Any
     allow: tuple
+    origins: Any                # a case file's header lines (origins(kind, k)); None else
+    scenario_origins: dict      # scenario name -> (where it is given, where its edits are)
 
     def section(self, name: str) -> dict: ...
     def origin(self, section: str | None = None, key: str | None = None) -> str | None: ...

@@ -11,8 +11,6 @@ docs/methods/uncertainty.md describes them.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
@@ -51,19 +49,15 @@ def whole_number(value) -> int:
     """A whole number >= 0 (a random seed; any size: numpy's SeedSequence takes it)."""
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError("give a whole number >= 0")
-    if not isinstance(value, int):
+    elif isinstance(value, (float, str)):
         try:
-            value = float(value)
+            number = float(value)
         except ValueError:
-            raise ValueError("give a whole number >= 0") from None
-        if not value.is_integer():
-            raise ValueError("give a whole number >= 0")
-    if value < 0:
+            number = None
+        value = int(number) if number is not None and number.is_integer() else None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError("give a whole number >= 0")
-    return int(value)
-
+    return value
 
 OPTIONS = (
     Option("draws", int, 1000, "Monte Carlo draws"),
@@ -126,9 +120,9 @@ def uncertain_inputs(case, options: dict) -> list:
         raise ModelError("[uncertainty] input: give each uncertain input as a table "
                          "[[uncertainty.input]] (flow, carrier or node; attribute; dist)",
                          origin=case.origin("uncertainty"))
-    toml = case.file is not None and Path(case.file).suffix == ".toml"
-    return from_records(records, case.file if toml else None,
-                        where=None if toml else case.origin("uncertainty"))
+    lines = case.origins                        # a case file's headers; None: a workbook
+    return from_records(records, [lines("uncertainty.input", k) if lines is not None
+                                  else case.origin("uncertainty") for k in range(len(records))])
 
 
 def parse_target(target, figure_names):

@@ -9,9 +9,7 @@ file they are [[uncertainty.input]] records (see docs/methods/uncertainty.md).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -227,17 +225,13 @@ def merge(explicit: list[Input], defaults: list[Input]) -> list[Input]:
     return list(explicit) + [d for d in defaults if d.key not in keys]
 
 
-def from_records(records, file: str | Path | None = None,
-                 where: str | None = None) -> list[Input]:
+def from_records(records, origins=()) -> list[Input]:
     """Inputs from [[uncertainty.input]] records: one of flow / carrier / node = id,
-    attribute, dist and its parameters. Errors name the file and line of the record (a
-    case file: `file`, its folder or case.toml), else `where` (a workbook's settings)."""
-    if file is not None and Path(file).is_dir():
-        file = Path(file) / "case.toml"
-    lines = _record_lines(file) if file else []
+    attribute, dist and its parameters. Errors name `origins[k]`, where record k is given
+    (a case file's line, a workbook's settings cell)."""
     out = []
     for k, rec in enumerate(records):
-        origin = f"{file}:{lines[k]}" if k < len(lines) else (str(file) if file else where)
+        origin = origins[k] if k < len(origins) else None
         rec = dict(rec)
         kinds = [key for key in TARGETS if key in rec]
         if len(kinds) != 1:
@@ -259,11 +253,3 @@ def from_records(records, file: str | Path | None = None,
         out.append(Input(kind, target, attribute, dist, origin=origin))
     return out
 
-
-def _record_lines(file) -> list[int]:
-    try:
-        text = Path(file).read_text(encoding="utf-8")
-    except OSError:
-        return []
-    return [i for i, line in enumerate(text.splitlines(), 1)
-            if re.match(r"\s*\[\[\s*uncertainty\.input\s*\]\]", line)]

@@ -10,9 +10,7 @@ measured) and `stated` ({value-flow row: amount}: the saving a source states).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ...errors import CaseFileError, name_list
 from ...model.schema import allowed
@@ -142,19 +140,6 @@ def check_flows(techs, base, networks) -> None:
 
 
 def scenario_origins(case) -> dict:
-    """file:line of each [[scenario]] of the case file, by scenario name."""
-    file = Path(case.file) if case.file is not None else None
-    if file is None or file.suffix != ".toml" or not file.exists():
-        return {}                               # built in code, or a workbook
-    out, pending = {}, None
-    for i, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
-        if re.match(r"\s*\[\[\s*scenario\s*\]\]", line):
-            pending = i
-        elif pending is not None:
-            m = re.match(r"\s*name\s*=\s*\"((?:[^\"\\]|\\.)*)\"", line)
-            if m:
-                out.setdefault(m.group(1), f"{file}:{pending}")
-                pending = None
-            elif re.match(r"\s*\[", line):
-                pending = None
-    return out
+    """Where each scenario of the case is given (a case file's line, a workbook's cell),
+    by scenario name, as the case read it."""
+    return {name: where for name, (where, _) in case.scenario_origins.items() if where}
