@@ -101,11 +101,10 @@ def periods_sections(run, figures=None) -> list[Section]:
                                   "Areas: what is in stock at each period's end, by the "
                                   "period it entered (cohort; 'age N' entered N periods "
                                   "before the first); lines: what enters and leaves."))
-        unit = model.meta.get("unit")
-        out.append(table_section(f"Stock account: {node}", model.totals(),
+        totals, unit = model.totals(), model.meta.get("unit")
+        out.append(table_section(f"Stock account: {node}", totals,
                                  "Per period: inflow - outflow = stock change.",
-                                 units=dict.fromkeys(model.totals().columns, unit)
-                                 if unit else None))
+                                 units=dict.fromkeys(totals.columns, unit) if unit else None))
     if figures is not None and len(figures):
         wide = figures.pivot_table(index="period", columns="name", values="value", sort=False)
         out.append(table_section("Figures by period", wide, "The case's headline figures "
