@@ -6,7 +6,8 @@ from a case file), so a user can go straight to the offending line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 
 class FlowgraphError(Exception):
@@ -22,6 +23,24 @@ class FlowgraphError(Exception):
         if origin and origin not in message:
             message = f"{origin}: {message}"
         super().__init__(message)
+
+
+    def place(self, where: str | None) -> None:
+        """Name `where` (file:line) in the message, if the error names no place yet."""
+        if self.origin is None and where:
+            self.origin = where
+            self.args = (f"{where}: {self}",)
+
+
+@contextmanager
+def placed(where: str | None) -> Iterator[None]:
+    """Errors raised inside name `where` when their own message names no place (a method
+    knows the node or flow at fault; the caller knows the case line it came from)."""
+    try:
+        yield
+    except FlowgraphError as exc:
+        exc.place(where)
+        raise
 
 
 class ModelError(FlowgraphError):

@@ -202,3 +202,21 @@ def test_many_flows_are_vectorised():
     k = np.array([0.1229, 0.2571, 714.3])[np.arange(n) % 3]
     assert acc.total_kgce == pytest.approx(float((q * k).sum()), rel=1e-12)
     assert math.isnan(acc.per_unit)
+
+
+def test_a_case_energy_section_at_fault_is_named_by_line(tmp_path):
+    """Errors of the energy evaluation that come from a key of [energy] name its line: an
+    unknown shipped checklist, a boundary no node is in (found by fuzzing: they named no
+    file)."""
+    from flowgraph.plugins.energy import evaluate
+    base = ('[[node]]\nid = "s"\nkind = "source"\n[[node]]\nid = "p"\nsystem = "production"\n'
+            'layers = []\n[[node]]\nid = "k"\nkind = "sink"\n'
+            '[[flow]]\nsource = "s"\ntarget = "p"\ncarrier = "electricity"\nunit = "kWh"\n'
+            'quantity = 5\n[[flow]]\nsource = "p"\ntarget = "k"\ncarrier = "resin"\nunit = "t"\nquantity = 4\n'
+            '\n[energy]\n')
+    (tmp_path / "case.toml").write_text(base + 'boundary = ["auxiliary"]\n')
+    with pytest.raises(fg.ModelError, match=r"case\.toml:25: energy boundary: no process"):
+        evaluate(fg.load(tmp_path))
+    (tmp_path / "case.toml").write_text(base + 'checklist = "/etc/hostname"\n')
+    with pytest.raises(fg.CaseFileError, match=r"case\.toml:25: no shipped checklist"):
+        evaluate(fg.load(tmp_path))

@@ -5,7 +5,10 @@ never a traceback, an internal error or a hang.
 
 FLOWGRAPH_FUZZ_COMMANDS mutants (default 12; CI runs more), seed FLOWGRAPH_FUZZ_SEED. The
 first fuzzing of these commands found sweeps of a case with value and structural scenarios
-failing with an internal KeyError (iron_oxide_red)."""
+failing with an internal KeyError (iron_oxide_red). FLOWGRAPH_FUZZ_COMMAND_SET=all adds the
+analysis commands (energy, evaluate, park, symbiosis, synergy, valuestream, reconcile,
+uncertainty), compare and every export format, each on a case that has its data (by hand;
+CI runs the study commands)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,6 @@ import os
 import random
 import resource
 import shutil
-from pathlib import Path
 
 from .test_fuzz_cases import (
     EXTRA_MEMORY,
@@ -43,6 +45,41 @@ COMMANDS = {"monthly_plant": lambda case, out: ["periods", case, "--out", out],
             "demo": _sweep("--scenarios", "all"),
             "pvc_carbide": _sweep("--scenarios", "all"),
             "iron_oxide_red": _sweep("--scenarios", "all")}
+
+
+def _plain(command, *extra, out="--out"):
+    return lambda case, o: [command, case, *extra, out, o]
+
+
+def _export(fmt):
+    suffix = {"xlsx": ".xlsx", "iamc": ".csv", "graphml": ".graphml"}.get(fmt, "")
+    year = ["--year", "2023"] if fmt == "iamc" else []
+    return lambda case, o: ["export", case, "--format", fmt, *year, "--out", o + suffix]
+
+
+#: (case, command name) -> the command line; FLOWGRAPH_FUZZ_COMMAND_SET=all
+ANALYSES = {("pvc_carbide", "energy"): _plain("energy"),
+            ("pvc_carbide", "synergy"): _plain("synergy"),
+            ("pvc_carbide", "compare"): _plain("compare", "--scenario",
+                                              "converter heat to LiBr chillers"),
+            ("glyphosate", "evaluate"): _plain("evaluate"),
+            ("bda_park", "park"): _plain("park"),
+            ("kalundborg", "symbiosis"): _plain("symbiosis"),
+            ("eip_energy", "symbiosis"): _plain("symbiosis"),
+            ("iron_oxide_red", "valuestream"): _plain("valuestream"),
+            ("reconcile_demo", "reconcile"): _plain("reconcile"),
+            ("uncertainty_demo", "uncertainty"): _plain("uncertainty", "--draws", "8",
+                                                        "--no-progress"),
+            ("demo", "compare"): _plain("compare", "--scenario", "more recycling"),
+            **{("demo", f"export {f}"): _export(f) for f in
+               ("xlsx", "iamc", "floweaver", "brightway", "nodelink", "graphml")}}
+
+
+def selected() -> dict:
+    """(case, command) -> command line of the commands this run fuzzes."""
+    study = {(case, argv("C", "O")[0]): argv for case, argv in COMMANDS.items()}
+    wide = os.environ.get("FLOWGRAPH_FUZZ_COMMAND_SET", "study") == "all"
+    return {**study, **ANALYSES} if wide else study
 
 
 def _child(conn, argv) -> None:
@@ -96,15 +133,15 @@ def test_study_commands_on_fuzzed_cases_fail_cleanly_or_run(tmp_path, capsys):
     build_parser()                                # plugins loaded once, before forking
     outside = tmp_path / "outside.csv"
     outside.write_text(f"id,kind\n{OUTSIDE_MARK},source\n", encoding="utf-8")
-    found, ran = [], 0
+    found, ran, commands = [], 0, selected()
     for i in range(COUNT):
         rng = random.Random(f"commands {SEED}:{i}")
-        name = rng.choice(sorted(COMMANDS))
+        name, what = rng.choice(sorted(commands))
         folder, out = tmp_path / f"m{i}" / "case", tmp_path / f"m{i}" / "out"
         shutil.copytree(ROOT / "cases" / name, folder)
         _quick(folder)
         mutant = mutate(folder, rng, name, outside)
-        argv = COMMANDS[name](str(folder), str(out))
+        argv = commands[name, what](str(folder), str(out))
         r = _run(argv)
         ran += isinstance(r, dict) and r["status"] == 0
         found += [f"[{SEED}:{i}] {name}/{mutant.file}: {mutant.what[:110]}\n    {argv[0]}: {p}"
@@ -117,13 +154,13 @@ def test_study_commands_on_fuzzed_cases_fail_cleanly_or_run(tmp_path, capsys):
 
 
 def test_the_study_commands_run_each_case_unchanged(tmp_path):
-    """The control: every case of COMMANDS runs its command as bundled."""
+    """The control: every case runs each command fuzzed as bundled."""
     from flowgraph.cli import build_parser
     build_parser()
-    for name, command in COMMANDS.items():
-        folder = tmp_path / name / "case"
+    for i, ((name, what), command) in enumerate(selected().items()):
+        folder, out = tmp_path / f"c{i}" / "case", tmp_path / f"c{i}" / "out"
         shutil.copytree(ROOT / "cases" / name, folder)
         _quick(folder)
-        r = _run(command(str(folder), str(tmp_path / name / "out")))
-        assert isinstance(r, dict) and r["status"] == 0, (name, r)
-        assert Path(tmp_path / name / "out").exists()
+        r = _run(command(str(folder), str(out)))
+        assert isinstance(r, dict) and r["status"] == 0, (name, what, r)
+        assert any(p.name.startswith("out") for p in out.parent.iterdir()), (name, what)

@@ -156,9 +156,7 @@ def _at(where: str):
     try:
         yield
     except FlowgraphError as exc:
-        if exc.origin is None:
-            exc.origin = where
-            exc.args = (f"{where}: {exc}",)
+        exc.place(where)
         raise
     except (TypeError, ValueError) as exc:
         raise CaseFileError(str(exc), origin=where) from None

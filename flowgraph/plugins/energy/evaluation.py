@@ -12,6 +12,7 @@ from functools import cached_property
 
 import pandas as pd
 
+from ...errors import placed
 from ...methods.comprehensive_energy import CLASSES, EnergyAccount, comprehensive_energy
 from ...methods.energy_grades import Grade, grade, grade_table
 from . import clause8 as clause_8
@@ -35,10 +36,13 @@ class Evaluation:
     def compute(cls, case, settings: Settings, scenario: str | None = None) -> Evaluation:
         """Evaluate the base (or a scenario) of `case` with `settings`."""
         result = case.result(scenario)
-        account = comprehensive_energy(result, **settings.energy_options())
+        with placed(case.origin("energy", "boundary")):
+            account = comprehensive_energy(result, **settings.energy_options())
         checklist, meta = None, {}
         if settings.checklist:
-            meta, rules = load_rules(settings.checklist, folder=case.folder("energy", "checklist"))
+            with placed(case.origin("energy", "checklist")):
+                meta, rules = load_rules(settings.checklist,
+                                         folder=case.folder("energy", "checklist"))
             checklist = evaluate_checklist(result, rules, route=settings.route,
                                            operations=settings.operations,
                                            carriers=settings.carriers)
