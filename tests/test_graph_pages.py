@@ -188,6 +188,23 @@ def _edge_text_overlaps(texts, nodes, pad: float = 1.0) -> list:
     return out
 
 
+def _blank(v) -> bool:
+    """Not given: None, NaN, an empty text, list or table."""
+    if isinstance(v, (list, tuple, dict, str)):
+        return not v
+    return v is None or v != v
+
+
+def _open_panel(page, node):
+    point = page.evaluate(f"""(id) => {{ const g = {G};
+        const p = g.network.getPositions([id])[id]; const d = g.network.canvasToDOM(p);
+        const c = g.network.canvas.frame.canvas.getBoundingClientRect();
+        return {{x: c.left + d.x, y: c.top + d.y}}; }}""", node)
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_selector(".fg-panel:not([hidden])", timeout=5000)
+    assert page.get_attribute(".fg-panel", "data-node") == node
+
+
 def _busiest(r) -> str:
     f = r.flows
     counts = f["source"].value_counts().add(f["target"].value_counts(), fill_value=0)
@@ -203,13 +220,7 @@ def test_click_panel_shows_the_result(page_of, results, case):
         pytest.skip(f"{case} does not solve without reconciliation (test_panel_of_a_draft)")
     page = page_of(graph_view(r).html(), case)
     node = _busiest(r)
-    point = page.evaluate(f"""(id) => {{ const g = {G};
-        const p = g.network.getPositions([id])[id]; const d = g.network.canvasToDOM(p);
-        const c = g.network.canvas.frame.canvas.getBoundingClientRect();
-        return {{x: c.left + d.x, y: c.top + d.y}}; }}""", node)
-    page.mouse.click(point["x"], point["y"])
-    page.wait_for_selector(".fg-panel:not([hidden])", timeout=5000)
-    assert page.get_attribute(".fg-panel", "data-node") == node
+    _open_panel(page, node)
     # the node's own flows stand out: the others fade
     faded = f"""() => {G}.edges.get().filter(e => e.color.opacity <= 0.1).map(e =>
         [e.from, e.to])"""
@@ -227,10 +238,17 @@ def test_click_panel_shows_the_result(page_of, results, case):
     expect = [[str(row.layer), fmt(row["in"]), fmt(row.out), fmt(row.stock), fmt(row.residual),
                str(row.unit)] for _, row in res.iterrows()]
     k = 0
-    if expect:
-        assert heads[0] == "Balances by layer"
-        assert tables[0][1:] == expect
+    frame = r.network.node_frame()
+    given = [c for c in frame.columns if c not in ("id", "kind", "label", "firm", "sector",
+                                                   "stage", "system", "_origin")
+             and not _blank(frame.loc[node, c])]
+    if given:
+        assert heads[0].startswith("Given (") and [row[0] for row in tables[0][1:]] == given
         k = 1
+    if expect:
+        assert heads[k] == "Balances by layer"
+        assert tables[k][1:] == expect
+        k += 1
     costs = {row[0]: row[1] for row in tables[k][1:]}
     assert costs["cost in"] == fmt(r.nodes.loc[node, "cost_in"])
     assert costs["cost out"] == fmt(r.nodes.loc[node, "cost_out"])
@@ -249,6 +267,21 @@ def test_click_panel_shows_the_result(page_of, results, case):
     page.click(".fg-panel-close")
     assert page.evaluate(faded) == []
     assert page.errors == [] and page.requests == []
+
+
+def test_click_panel_shows_a_units_data_as_given(page_of, results):
+    """A park's unit without flows (eip_energy): the panel shows what units.csv gives for
+    it, with units, years as years, and the file and line it comes from."""
+    page = page_of(graph_view(_result(results, "eip_energy")).html(), "eip_energy")
+    _open_panel(page, "U01")
+    head = page.evaluate("() => document.querySelector('.fg-panel h5').textContent")
+    rows = page.evaluate("""() => [...document.querySelector('.fg-panel table').rows].map(
+        r => [...r.cells].map(c => c.textContent))""")
+    assert head == "Given (units.csv:2)"
+    assert rows[1:] == [["fuel", "coal"], ["output", "chp"], ["capacity_mw", "12 MW"],
+                        ["start_year", "1998"], ["lifetime", "25 yr"], ["hours", "5000 h"],
+                        ["heat_to_power", "2"]]
+    assert page.errors == []
 
 
 @pytest.mark.parametrize("case", ["demo", "iron_oxide_red", "kalundborg"])

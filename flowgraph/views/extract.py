@@ -40,6 +40,7 @@ class ViewData:
     compiled: object
     result: object = None
     note: str = ""
+    given: pd.DataFrame | None = None   # the network's node table as given (the click panel)
 
     @property
     def solved(self) -> bool:
@@ -88,7 +89,8 @@ def _from_result(result) -> ViewData:
                "cost_material", "cost_energy", "cost_system", "cost_waste", "tce", "co2",
                "negative", "value", "label"]].copy()
     return ViewData(result.network.name, result.scenario, flows,
-                    _nodes(result.network, result.compiled), result.compiled, result)
+                    _nodes(result.network, result.compiled), result.compiled, result,
+                    given=result.network.node_frame())
 
 
 def _from_structure(net, note: str) -> ViewData:
@@ -104,7 +106,8 @@ def _from_structure(net, note: str) -> ViewData:
         "negative": c.negative, "value": q * np.nan_to_num(c.price, nan=0.0),
         "label": ff["label"].to_numpy() if "label" in ff else None}, index=c.flow_ids.copy())
     scenario = net.meta.get("scenario") or "base"
-    return ViewData(net.name, scenario, flows, _nodes(net, c), c, None, note)
+    return ViewData(net.name, scenario, flows, _nodes(net, c), c, None, note,
+                    given=net.node_frame())
 
 
 def measures(data: ViewData) -> list[str]:

@@ -248,6 +248,10 @@
         return f[0] === "kind" ? f[1] : f[0] + " " + f[1];
       }));
       panel.appendChild(el("p", { "class": "fg-panel-facts" }, facts.join(" · ")));
+      if (d.given && d.given.length) {
+        panel.appendChild(el("h5", {}, "Given" + (d.origin ? " (" + d.origin + ")" : "")));
+        panel.appendChild(table(["", "value"], d.given, [0, 1]));
+      }
       if (!g.spec.panel.solved) {
         panel.appendChild(el("p", { "class": "fg-panel-none" },
                              "Not solved: only the given quantities are known."));

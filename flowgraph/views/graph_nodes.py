@@ -3,7 +3,8 @@
 The panel's numbers are the Result's, formatted once here in the one number format: per
 balance layer in, out, stock and residual (Result.residuals); costs in, out and the cost of
 negative products (Result.nodes); the node's inflows and outflows come from the page's list
-of flows.
+of flows; the node's own data as given (a unit's capacity and start year, its own costs, a
+column of one's own), with the file and line it came from.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..numbers import fmt_all
+from ..model.schema import lookup
+from ..numbers import fmt, fmt_all
 from .extract import ViewData
 from .palette import KIND_COLOURS, NEUTRAL, UNCONNECTED, group_colours
 
+#: node columns the panel shows as facts (or not at all), not among the data as given
+FACT_COLUMNS = ("id", "kind", "label", "firm", "sector", "stage", "system", "_origin")
 #: the panel's cost rows: (column in Result.nodes, name)
 PANEL_COSTS = (("cost_in", "cost in"), ("cost_out", "cost out"),
                ("loss_cost", "cost of negative products (loss)"))
@@ -108,6 +112,10 @@ def panel_data(data: ViewData, ids, names) -> dict:
         facts[key] = [v if isinstance(v, str) and v else "" for v in vals]
     info = {nid: {"name": nm, "facts": [[k, facts[k][j]] for k in facts if facts[k][j]]}
             for j, (nid, nm) in enumerate(zip(ids, names))}
+    for nid, (rows, origin) in given_data(data.given).items():
+        if nid in info:
+            info[nid]["given"] = rows
+            info[nid]["origin"] = origin
     if data.result is None:
         return {"nodes": info, "solved": False}
     res = data.result.residuals
@@ -125,6 +133,54 @@ def panel_data(data: ViewData, ids, names) -> dict:
     for j, nid in enumerate(rn.index.astype(str)):
         info[nid]["costs"] = [[name, costs[c][j]] for c, name in PANEL_COSTS]
     return {"nodes": info, "solved": True, "cost_unit": "CNY"}
+
+
+def given_data(frame: pd.DataFrame | None) -> dict:
+    """Per node id: the values given for it beyond its facts ([name, text with unit] rows)
+    and the file:line it came from (short: the file's name)."""
+    if frame is None or not len(frame):
+        return {}
+    cols = [c for c in frame.columns if c not in FACT_COLUMNS]
+    units = {c: _unit(c) for c in cols}
+    origins = frame["_origin"] if "_origin" in frame else pd.Series(None, index=frame.index)
+    out = {}
+    for nid, row, origin in zip(frame.index.astype(str), frame[cols].itertuples(index=False),
+                                origins):
+        rows = [[c, _given_text(v, units[c])] for c, v in zip(cols, row) if _given(v)]
+        where = str(origin).replace("\\", "/").rsplit("/", 1)[-1] if _given(origin) else ""
+        if rows or where:
+            out[nid] = (rows, where)
+    return out
+
+
+def _unit(column: str) -> str:
+    """The declared unit of a node column, none for pure numbers and for years (a date,
+    not a duration)."""
+    unit = getattr(lookup("node", column), "unit", "") or ""
+    return "" if unit in ("1", "-") or column.endswith("year") else unit
+
+
+def _given(v) -> bool:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return False
+    return not (isinstance(v, (str, list, tuple, dict)) and not v)
+
+
+def _given_text(v, unit: str) -> str:
+    """A value as given: lists joined, tables as key = value, whole numbers below 10,000
+    without separators (years, hours), other numbers in the one number format."""
+    if isinstance(v, (list, tuple)):
+        text = ", ".join(str(x) for x in v)
+    elif isinstance(v, dict):
+        text = ", ".join(f"{k} = {fmt(x)}" for k, x in v.items())
+    elif isinstance(v, (bool, np.bool_, str)):
+        text = str(v)
+    elif isinstance(v, (int, float, np.integer, np.floating)):
+        whole = float(v).is_integer() and abs(v) < 1e4
+        text = str(int(v)) if whole else fmt(v)
+    else:
+        text = str(v)
+    return f"{text} {unit}" if unit and not isinstance(v, (list, tuple, dict, str)) else text
 
 
 def unconnected(n: int, tail, head) -> np.ndarray:

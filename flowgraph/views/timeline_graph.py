@@ -76,7 +76,8 @@ def union_data(datas, results) -> tuple[ViewData, str]:
     c = compile_network(net)
     frame = pd.concat([d.flows for d in datas])
     frame = frame[~frame.index.duplicated(keep="last")].reindex(c.flow_ids)
-    return (ViewData(net.name, datas[-1].scenario, frame, _nodes(net, c), c, None),
+    return (ViewData(net.name, datas[-1].scenario, frame, _nodes(net, c), c, None,
+                     given=net.node_frame()),
             "The drawing holds every period's nodes and flows (structure edits add and "
             "remove some). ")
 
