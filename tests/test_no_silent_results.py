@@ -473,3 +473,29 @@ def test_result_repr_counts_cost_of_products_sold_only(chain):
     r = chain.solve()
     assert r.flows.at["prod", "cost"] == pytest.approx(720.0, rel=1e-12)
     assert repr(r) == "<Result 'chain' [base]: 5 flows, cost of products sold 720 CNY>"
+
+
+def test_value_at_a_node_without_outputs_is_refused_by_name(tmp_path):
+    """A process with own costs and no flows at all (a case cut short, found by fuzzing)
+    kept its cost: the run reported it as added and no product carried it. A process fed
+    priced material with no output (layers = [], so the balance does not object) likewise.
+    Both are refused by name and line; a sink or a storage node holds value by design."""
+    (tmp_path / "case.toml").write_text(
+        '[[node]]\nid = "office"\ncosts = { system = 1200 }\n'
+        '[[node]]\nid = "s"\nkind = "source"\n')
+    with pytest.raises(fg.AllocationError, match=r"'office' \(.*case\.toml:1\).* no output"):
+        fg.load(tmp_path).solve()
+    net = fg.Network("n")
+    net.add_node("grid", kind="source")
+    net.add_node("office", layers=[])
+    net.add_flow("grid", "office", "electricity", quantity=5, unit="kWh", price=0.8)
+    with pytest.raises(fg.AllocationError, match="'office'.*no output to pass it on"):
+        net.solve()
+    net = fg.Network("n")
+    net.add_node("grid", kind="source")
+    net.add_node("office", kind="sink")
+    net.add_flow("grid", "office", "electricity", quantity=5, unit="kWh", price=0.8)
+    assert net.solve().nodes.loc["office", "cost_in"] == pytest.approx(4.0)
+    net = fg.Network("n")
+    net.add_node("idle", costs={"system": 0.0})
+    assert len(net.solve().nodes) == 1

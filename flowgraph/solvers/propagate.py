@@ -260,13 +260,12 @@ def _check_allocatable(c: Compiled, origins: Origins, neg_total: np.ndarray) -> 
 
 
 def _check_stuck(c: Compiled, nodes: NodeValues, total: np.ndarray) -> None:
-    """Value that enters a node with outputs but cannot leave (no output carries the key)."""
+    """Value that enters a node (or is added there) but cannot leave: no output carries the
+    key, or the node has no output at all (only sinks and storage hold value)."""
     suspect = np.flatnonzero(total <= 0)
     if not len(suspect):
         return
-    has_out = c.derive("has_outflow", lambda c: np.bincount(c.tail, minlength=c.n_nodes) > 0)
-    holds = np.isin(c.node_kind[suspect], ["sink", "storage"])
-    suspect = suspect[has_out[suspect] & ~holds]
+    suspect = suspect[~np.isin(c.node_kind[suspect], ["sink", "storage"])]
     if not len(suspect) or not nodes.retained_rows(suspect).any():
         return
     retained = nodes.retained
@@ -275,6 +274,13 @@ def _check_stuck(c: Compiled, nodes: NodeValues, total: np.ndarray) -> None:
     mag = (np.abs(retained[suspect]) / np.maximum(big, 1e-300)).max(axis=1) \
         if len(suspect) else np.zeros(0)
     bad = suspect[mag > 1e-9]
+    has_out = c.derive("has_outflow", lambda c: np.bincount(c.tail, minlength=c.n_nodes) > 0)
+    closed = bad[~has_out[bad]]
+    if len(closed):
+        raise AllocationError(
+            f"node(s) {c.node_names(closed)} receive value (own costs, standard coal or CO2, "
+            f"or what flows in) but have no output to pass it on: give them their products "
+            f"and losses as flows, or make them sinks", nodes=list(c.node_ids[closed]))
     if len(bad):
         names = [list(ALLOC_CODES)[a] if a < LAYER_KEY else c.layers[a - LAYER_KEY]
                  for a in c.allocation[bad]]
