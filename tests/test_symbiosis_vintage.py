@@ -254,6 +254,16 @@ def test_a_chp_of_no_heat_and_hours_out_of_a_year_are_refused_by_unit():
         sym.VintageModel(UNITS.assign(electric_efficiency=[np.nan, 0.0]), data())
 
 
+def test_a_start_year_that_is_no_year_of_a_power_unit_is_refused():
+    """start_year 3 (a mistyped 2003, found by the fuzzer) stepped the slot from year 3 to the
+    horizon's end: 40 s for eleven units, not an error. Whole years from 1850 only."""
+    for year in (3.0, 1849.0, 2003.5, 3001.0):
+        with pytest.raises(fg.CaseFileError, match="unit 'A': start_year must be a whole year"):
+            sym.VintageModel(UNITS.assign(start_year=[year, 2010]), data())
+    model = sym.VintageModel(UNITS.assign(start_year=[1850, 2010]), data())
+    assert model.axis[0] == 1850 and model.run() is not None
+
+
 def test_lifetimes_below_a_year_are_refused_by_unit_and_technology():
     bad = UNITS.assign(lifetime=[0.5, 30.0])
     with pytest.raises(fg.CaseFileError, match="unit 'A': lifetime must be at least 1 year"):

@@ -119,8 +119,8 @@ class CohortStock:
     def frame(self) -> pd.DataFrame:
         """Long table: period, cohort, stock, outflow (cells of cohorts not yet entered left out)."""
         t, c = np.nonzero(self._entered())
-        return pd.DataFrame({"period": [self.periods[i] for i in t],
-                             "cohort": [self.cohorts[j] for j in c],
+        return pd.DataFrame({"period": _labels(self.periods)[t].to_numpy(),
+                             "cohort": _labels(self.cohorts)[c].to_numpy(),
                              "stock": self.stock_by_cohort[t, c],
                              "outflow": self.outflow_by_cohort[t, c]})
 
@@ -137,6 +137,11 @@ class CohortStock:
         t = np.arange(len(self.periods))[:, None]
         c = np.arange(len(self.cohorts))[None, :] - h
         return np.broadcast_to(c <= t, self.stock_by_cohort.shape)
+
+
+def _labels(names) -> pd.Index:
+    """Period or cohort names to index by position (the dtype pandas gives the list)."""
+    return pd.Index(list(names))
 
 
 def survival_matrix(lifetimes, periods: int, step: float = 1.0, entry: float = 0.5,

@@ -36,6 +36,9 @@ from .data import size_classes
 from .measures import OUTPUTS, Measure, Policy, State, technology_for, technology_state
 
 UNIT_COLUMNS = ("fuel", "output", "capacity_mw", "start_year", "lifetime")
+#: the earliest start year of a unit (the first power stations ran in the 1880s): a slot is
+#: stepped year by year from it, so a mistyped year (3 for 2003) would step two millennia
+FIRST_YEAR = 1850
 OPTIONAL = ("hours", "heat_to_power", "electric_efficiency", "heat_efficiency", "technology",
             "firm", "label")
 COMPONENTS = ("electricity_mwh", "heat_gj", "fuel_gj", "co2_direct", "grid_adjustment", "co2",
@@ -126,6 +129,10 @@ class VintageModel:
             for col in ("capacity_mw", "start_year", "lifetime"):
                 if not np.isfinite(row[col]) or row[col] <= 0:
                     raise CaseFileError(f"{where}{col} must be a number > 0, not {row[col]}")
+            if not (float(row["start_year"]).is_integer() and FIRST_YEAR <= row["start_year"] <= 3000):
+                raise CaseFileError(f"{where}start_year must be a whole year from {FIRST_YEAR} "
+                                    f"(before any power or heat unit) to 3000, not "
+                                    f"{row['start_year']:g}")
             if row["lifetime"] < 1:
                 raise CaseFileError(f"{where}lifetime must be at least 1 year (whole years "
                                     f"count), not {row['lifetime']:g}")
