@@ -343,29 +343,39 @@ def _stack(nodes, links, height) -> None:
     """Where each link leaves and enters its nodes (sy, ty: centres of its band): top
     return links first, forward links by the other end's row, bottom return links last;
     links between the same two nodes stay together in the same order at both ends."""
-    centre = (nodes["y0"] + nodes["y1"]) / 2
-    sc = links["source"].map(centre).to_numpy()
-    tc = links["target"].map(centre).to_numpy()
+    at = {n: i for i, n in enumerate(nodes.index)}
+    si = np.fromiter((at[n] for n in links["source"]), dtype=np.int64, count=len(links))
+    ti = np.fromiter((at[n] for n in links["target"]), dtype=np.int64, count=len(links))
+    y0 = nodes["y0"].to_numpy(dtype=float)
+    centre = (y0 + nodes["y1"].to_numpy(dtype=float)) / 2
+    sc, tc = centre[si], centre[ti]
     mid = (sc + tc) / 2
-    links["side"] = np.where(~links["ret"], "", np.where(mid < height / 2, "top", "bottom"))
+    ret = links["ret"].to_numpy(dtype=bool)
+    side = np.where(~ret, "", np.where(mid < height / 2, "top", "bottom"))
+    links["side"] = side
     # the depth order of return lanes: short spans nearest the diagram
-    col = nodes["col"]
-    span = (links["source"].map(col) - links["target"].map(col)).to_numpy()
-    depth = np.where(links["ret"], span * 1e6 + np.where(links["side"] == "top", mid, -mid), 0)
-    links["depth"] = pd.Series(depth).rank(method="first").to_numpy()
+    col = nodes["col"].to_numpy()
+    span = col[si] - col[ti]
+    depth = np.where(ret, span * 1e6 + np.where(side == "top", mid, -mid), 0)
+    rd = np.empty(len(depth))
+    rd[np.argsort(depth, kind="stable")] = np.arange(1.0, len(depth) + 1.0)   # rank 'first'
+    links["depth"] = rd
     kr = links["kind"].map(KIND_RANK).fillna(9).to_numpy() + 10 * links["negative"].to_numpy()
-    group = np.where(links["side"] == "top", 0, np.where(links["side"] == "bottom", 2, 1))
-    rd = links["depth"].to_numpy()
+    group = np.where(side == "top", 0, np.where(side == "bottom", 2, 1))
+    car = np.unique(links["carrier"].astype(str).to_numpy(dtype=object), return_inverse=True)[1]
+    w = links["w"].to_numpy(dtype=float)
     # top: deepest first; bottom: shallowest last; forward links by the other end's row
     lane = np.where(group == 0, rd, np.where(group == 2, -rd, 0.0))
-    for end, other, key in (("source", tc, "sy"), ("target", sc, "ty")):
-        frame = pd.DataFrame({"node": links[end].to_numpy(), "g": group, "o": other,
-                              "lane": lane, "kr": kr, "car": links["carrier"].astype(str)})
-        frame = frame.sort_values(["node", "g", "lane", "o", "kr", "car"], kind="stable")
-        w = links["w"].to_numpy()[frame.index]
-        start = frame["node"].map(nodes["y0"]).to_numpy()
-        before = frame.assign(w=w).groupby("node", sort=False)["w"].cumsum().to_numpy() - w
-        links.loc[frame.index, key] = start + before + w / 2
+    for end, other, key in ((si, tc, "sy"), (ti, sc, "ty")):
+        order = np.lexsort((car, kr, other, lane, group, end))   # last key sorts first
+        ws = w[order]
+        total = np.cumsum(ws)
+        first = np.r_[True, end[order][1:] != end[order][:-1]]
+        base = np.maximum.accumulate(np.where(first, np.arange(len(ws)), 0))
+        before = total - ws - (total[base] - ws[base])
+        out = np.empty(len(ws))
+        out[order] = y0[end[order]] + before + ws / 2
+        links[key] = out
 
 
 def _lanes(nodes, links, height) -> tuple[float, float]:
