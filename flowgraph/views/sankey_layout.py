@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import networkx as nx
 import numpy as np
@@ -86,6 +87,7 @@ def text_width(text: str, size: float = 12.0) -> float:
     return size * (wide + 0.62 * (len(text) - wide))
 
 
+@lru_cache(maxsize=4096)
 def label_need(text: str) -> float:
     """Width a label needs on at most two lines (every slot has room for two); a line may
     break after a hyphen."""
@@ -94,6 +96,19 @@ def label_need(text: str) -> float:
         return text_width(text)
     return min(max(text_width(" ".join(words[:k])), text_width(" ".join(words[k:])))
                for k in range(1, len(words)))
+
+
+def group_sums(group, values, n: int) -> np.ndarray:
+    """Sum of `values` per group 0..n-1, compensated (Kahan) in row order as pandas sums a
+    group: a Sankey's order of nodes with equal sums must not depend on rounding. A loop:
+    a Sankey has hundreds of links."""
+    total, comp = [0.0] * n, [0.0] * n
+    for g, v in zip(np.asarray(group).tolist(), np.asarray(values, dtype=float).tolist()):
+        y = v - comp[g]
+        t = total[g] + y
+        comp[g] = (t - total[g]) - y
+        total[g] = t
+    return np.array(total)
 
 
 def _share(need: np.ndarray, free: float) -> np.ndarray:
@@ -175,46 +190,50 @@ def lay_out(nodes: pd.DataFrame, links: pd.DataFrame, col: pd.Series | None = No
     every measure); else they follow from these links. `height`: at least this much for
     the flows' widths (more when a column's labels need it)."""
     links = links.reset_index(drop=True).copy()
-    used = pd.unique(np.concatenate([links["source"].to_numpy(), links["target"].to_numpy()]))
-    nodes = nodes.loc[[n for n in nodes.index if n in set(used)]].copy()
+    src, tgt = links["source"].to_numpy(dtype=object), links["target"].to_numpy(dtype=object)
+    used = set(src) | set(tgt)
+    nodes = nodes.loc[[n for n in nodes.index if n in used]].copy()
     if col is None:
         col = columns(nodes["kind"], links)
     rank = col.reindex(nodes.index).to_numpy()
-    nodes["col"] = np.searchsorted(np.unique(rank), rank)
-    c = nodes["col"]
-    links["ret"] = (c.reindex(links["target"]).to_numpy() <= c.reindex(links["source"]).to_numpy())
+    c = np.searchsorted(np.unique(rank), rank)
+    nodes["col"] = c
+    at = {n: i for i, n in enumerate(nodes.index)}
+    si = np.fromiter((at[n] for n in src), dtype=np.int64, count=len(src))
+    ti = np.fromiter((at[n] for n in tgt), dtype=np.int64, count=len(tgt))
+    links["ret"] = c[ti] <= c[si]
     links["drawn"] = links["value"].astype(float)
     links["folded"] = False
-    notes = _fold(nodes, links, unit) if fold else []
-    inflow = links.groupby("target")["drawn"].sum().reindex(nodes.index, fill_value=0.0)
-    outflow = links.groupby("source")["drawn"].sum().reindex(nodes.index, fill_value=0.0)
+    notes = _fold(nodes, links, unit, (si, ti)) if fold else []
+    drawn = links["drawn"].to_numpy(dtype=float)
+    inflow, outflow = group_sums(ti, drawn, len(nodes)), group_sums(si, drawn, len(nodes))
     nodes["in"], nodes["out"] = inflow, outflow
     nodes["value"] = np.maximum(inflow, outflow)
     height, ky, least = _scale(nodes, height)
-    _rows(nodes, links, height, ky, least)
-    links["w"] = np.where(links["folded"], FOLDED_W, links["drawn"] * ky)
-    _stack(nodes, links, height)
+    _rows(nodes, links, height, ky, least, (si, ti))
+    links["w"] = np.where(links["folded"].to_numpy(dtype=bool), FOLDED_W, drawn * ky)
+    _stack(nodes, links, height, (si, ti))
     top, bottom = _lanes(nodes, links, height)
-    _across(nodes, links, width)
+    _across(nodes, links, width, (si, ti))
     shift = CAPTION + top
-    for k in ("y0", "y1", "ly0", "ly1"):
-        nodes[k] += shift
-    for k in ("sy", "ty", "yl"):
-        links[k] += shift
+    nodes[["y0", "y1", "ly0", "ly1"]] += shift
+    links[["sy", "ty", "yl"]] += shift
     return Layout(nodes, links, width, shift + height + bottom + 4.0, ky, notes)
 
 
-def _fold(nodes, links, unit) -> list[str]:
+def _fold(nodes, links, unit, ends) -> list[str]:
     """Fold the return links that carry more than FOLD_SHARE of the inflow (see the module
     doc); the notes say what was folded."""
-    kind = nodes["kind"]
-    entering = links["source"].map(kind).eq("source")
-    inflow = float(links.loc[entering, "value"].sum())
+    value, ret = links["value"].to_numpy(dtype=float), links["ret"].to_numpy(dtype=bool)
+    entering = nodes["kind"].to_numpy(dtype=object)[ends[0]] == "source"
+    inflow = float(value[entering].sum())
     if inflow <= 0:
-        inflow = float(links.loc[~links["ret"], "value"].max() or 0.0)
+        inflow = float(value[~ret].max()) if (~ret).any() else np.nan   # nothing folds
     notes = []
+    big = np.flatnonzero(ret & (value > FOLD_SHARE * inflow))
+    if not len(big):
+        return notes
     col = nodes["col"]
-    big = links.index[links["ret"] & (links["value"] > FOLD_SHARE * inflow)]
     for i in sorted(big, key=lambda i: -links.at[i, "value"]):
         v = float(links.at[i, "value"])
         path = _widest_path(links, col, links.at[i, "target"], links.at[i, "source"], v)
@@ -259,7 +278,8 @@ def _scale(nodes, least_height: float = HEIGHT) -> tuple[float, float, float]:
     """Height for the flows, the px per unit and the least slot: slots of at least MIN_SLOT
     (two label lines), PAD apart, the fullest column fitting the height. Slots get room for
     a third label line when that costs the flows less than THIRD_LINE_COST of their scale."""
-    count = nodes.groupby("col").size()
+    count = np.bincount(nodes["col"].to_numpy())
+    count = count[count > 0]
     need = float((count * MIN_SLOT + (count - 1) * PAD).max())
     height = max(least_height, need + ROOM)
     v = nodes["value"].to_numpy(dtype=float)
@@ -287,16 +307,15 @@ def _scale(nodes, least_height: float = HEIGHT) -> tuple[float, float, float]:
     return height, ky, MIN_SLOT
 
 
-def _rows(nodes, links, height, ky, least=MIN_SLOT) -> None:
+def _rows(nodes, links, height, ky, least, ends) -> None:
     """Slot tops: spread each column, then sweeps towards the weighted centre of the
-    neighbours (forward links), keeping slots PAD apart inside the height."""
+    neighbours (forward links), keeping slots PAD apart inside the height. `ends`: the
+    links' source and target positions among the nodes."""
     slot = np.maximum(nodes["value"].to_numpy(dtype=float) * ky, least)
     col = nodes["col"].to_numpy()
-    ids = {n: i for i, n in enumerate(nodes.index)}
-    fwd = links[~links["ret"]]
-    s = fwd["source"].map(ids).to_numpy()
-    t = fwd["target"].map(ids).to_numpy()
-    w = fwd["drawn"].to_numpy(dtype=float) * ky + 1.0
+    fwd = ~links["ret"].to_numpy(dtype=bool)
+    s, t = ends[0][fwd], ends[1][fwd]
+    w = links["drawn"].to_numpy(dtype=float)[fwd] * ky + 1.0
     n = len(nodes)
     y = np.zeros(n)
     order = [list(np.flatnonzero(col == c)) for c in range(col.max() + 1)]
@@ -320,10 +339,9 @@ def _rows(nodes, links, height, ky, least=MIN_SLOT) -> None:
                 m = m[np.argsort(y[m] + slot[m] / 2, kind="stable")]
                 y[m] = _resolve(y[m], slot[m], height)
                 members[:] = list(m)
-    nodes["slot0"], nodes["slot1"] = y, y + slot
     h = np.maximum(nodes["value"].to_numpy(dtype=float) * ky, 1.0)
-    nodes["y0"] = y + (slot - h) / 2
-    nodes["y1"] = nodes["y0"] + h
+    top = y + (slot - h) / 2
+    nodes[["slot0", "slot1", "y0", "y1"]] = np.column_stack([y, y + slot, top, top + h])
 
 
 def _resolve(y, size, height):
@@ -339,13 +357,11 @@ def _resolve(y, size, height):
 KIND_RANK = {"material": 0, "water": 1, "energy": 2, "emission": 3}
 
 
-def _stack(nodes, links, height) -> None:
+def _stack(nodes, links, height, ends) -> None:
     """Where each link leaves and enters its nodes (sy, ty: centres of its band): top
     return links first, forward links by the other end's row, bottom return links last;
     links between the same two nodes stay together in the same order at both ends."""
-    at = {n: i for i, n in enumerate(nodes.index)}
-    si = np.fromiter((at[n] for n in links["source"]), dtype=np.int64, count=len(links))
-    ti = np.fromiter((at[n] for n in links["target"]), dtype=np.int64, count=len(links))
+    si, ti = ends
     y0 = nodes["y0"].to_numpy(dtype=float)
     centre = (y0 + nodes["y1"].to_numpy(dtype=float)) / 2
     sc, tc = centre[si], centre[ti]
@@ -381,36 +397,42 @@ def _stack(nodes, links, height) -> None:
 def _lanes(nodes, links, height) -> tuple[float, float]:
     """Lane y of each return link (in the drawing's coordinates before the top room is
     added) and the room taken above and below."""
-    links["yl"] = np.nan
+    side = links["side"].to_numpy(dtype=object)
+    depth = links["depth"].to_numpy(dtype=float)
+    w = links["w"].to_numpy(dtype=float)
+    yl = np.full(len(links), np.nan)
     room = {}
-    for side, sign in (("bottom", 1.0), ("top", -1.0)):
-        sel = links.index[links["side"] == side]
-        sel = sorted(sel, key=lambda i: links.at[i, "depth"])
+    for name, sign in (("bottom", 1.0), ("top", -1.0)):
+        sel = np.flatnonzero(side == name)
+        sel = sel[np.argsort(depth[sel], kind="stable")]
         edge = height + LANE_MARGIN if sign > 0 else -LANE_MARGIN
         for i in sel:
-            w = links.at[i, "w"]
-            links.at[i, "yl"] = edge + sign * w / 2
-            edge += sign * (w + LANE_GAP)
-        room[side] = (abs(edge - (height if sign > 0 else 0.0)) if sel else 0.0)
+            yl[i] = edge + sign * w[i] / 2
+            edge += sign * (w[i] + LANE_GAP)
+        room[name] = (abs(edge - (height if sign > 0 else 0.0)) if len(sel) else 0.0)
+    links["yl"] = yl
     return room["top"], room["bottom"]
 
 
-def _across(nodes, links, width) -> None:
+def _across(nodes, links, width, ends) -> None:
     """x of columns, descents (xd), arrivals (xa) and label boxes (lx0, lx1, ly0, ly1)."""
-    ncol = int(nodes["col"].max()) + 1
-    col = nodes["col"]
-    ret = links[links["ret"]]
+    col = nodes["col"].to_numpy()
+    ncol = int(col.max()) + 1
+    w = links["w"].to_numpy(dtype=float)
+    ret = np.flatnonzero(links["ret"].to_numpy(dtype=bool))
+    ret = ret[np.argsort(links["depth"].to_numpy(dtype=float)[ret], kind="stable")]
     down = {c: [] for c in range(ncol)}
     up = {c: [] for c in range(ncol)}
-    for i in ret.sort_values("depth").index:
-        down[col[links.at[i, "source"]]].append(i)
-        up[col[links.at[i, "target"]]].append(i)
-    dw = [sum(links.at[i, "w"] + LANE_GAP for i in down[c]) + (4.0 if down[c] else 0.0)
+    for i in ret:
+        down[col[ends[0][i]]].append(i)
+        up[col[ends[1][i]]].append(i)
+    dw = [sum(w[i] + LANE_GAP for i in down[c]) + (4.0 if down[c] else 0.0)
           for c in range(ncol)]
-    aw = [sum(links.at[i, "w"] + LANE_GAP for i in up[c]) + (ARROW + 4.0 if up[c] else 0.0)
+    aw = [sum(w[i] + LANE_GAP for i in up[c]) + (ARROW + 4.0 if up[c] else 0.0)
           for c in range(ncol)]
-    need = np.array([min(max([label_need(str(s)) for s in nodes.loc[col == c, "label"]]
-                                 + [LABEL_MIN]), LABEL_MAX) + 10.0 for c in range(ncol)])
+    labels = [str(t) for t in nodes["label"]]
+    need = np.array([min(max([label_need(t) for t, k in zip(labels, col) if k == c]
+                             + [LABEL_MIN]), LABEL_MAX) + 10.0 for c in range(ncol)])
     free = width - 4.0 - ncol * NODE_W - sum(dw) - sum(aw)
     label = _share(need, free)
     extra = max(free - label.sum(), 0.0)
@@ -421,21 +443,20 @@ def _across(nodes, links, width) -> None:
         x += aw[c]
         x0.append(x)
         x += NODE_W + dw[c] + label[c]
-    nodes["x0"] = col.map(dict(enumerate(x0)))
-    nodes["x1"] = nodes["x0"] + NODE_W
-    nodes["lx0"] = nodes["x1"] + col.map(dict(enumerate(dw))) + 4.0
-    nodes["lx1"] = nodes["lx0"] + col.map(dict(enumerate(label))) - 8.0
-    nodes["ly0"] = nodes["slot0"] - PAD / 2 + 0.5
-    nodes["ly1"] = nodes["slot1"] + PAD / 2 - 0.5
-    links["xd"], links["xa"] = np.nan, np.nan
+    x0, dw = np.array(x0), np.array(dw)
+    left = x0[col]
+    lx0 = left + NODE_W + dw[col] + 4.0
+    nodes[["x0", "x1", "lx0", "lx1", "ly0", "ly1"]] = np.column_stack([
+        left, left + NODE_W, lx0, lx0 + label[col] - 8.0,
+        nodes["slot0"].to_numpy() - PAD / 2 + 0.5, nodes["slot1"].to_numpy() + PAD / 2 - 0.5])
+    xd, xa = np.full(len(links), np.nan), np.full(len(links), np.nan)
     for c in range(ncol):
         off = 4.0
         for i in down[c]:                        # shallow lanes descend nearest the node
-            w = links.at[i, "w"]
-            links.at[i, "xd"] = x0[c] + NODE_W + off + w / 2
-            off += w + LANE_GAP
+            xd[i] = x0[c] + NODE_W + off + w[i] / 2
+            off += w[i] + LANE_GAP
         off = ARROW + 4.0
         for i in up[c]:
-            w = links.at[i, "w"]
-            links.at[i, "xa"] = x0[c] - off - w / 2
-            off += w + LANE_GAP
+            xa[i] = x0[c] - off - w[i] / 2
+            off += w[i] + LANE_GAP
+    links["xd"], links["xa"] = xd, xa
