@@ -189,43 +189,47 @@ def lay_out(nodes: pd.DataFrame, links: pd.DataFrame, col: pd.Series | None = No
     target, value (> 0), carrier, kind, recycle. `col` fixes the columns (e.g. the same for
     every measure); else they follow from these links. `height`: at least this much for
     the flows' widths (more when a column's labels need it)."""
-    links = links.reset_index(drop=True).copy()
     src, tgt = links["source"].to_numpy(dtype=object), links["target"].to_numpy(dtype=object)
     used = set(src) | set(tgt)
-    nodes = nodes.loc[[n for n in nodes.index if n in used]].copy()
+    nodes = nodes.loc[[n for n in nodes.index if n in used]]
     if col is None:
         col = columns(nodes["kind"], links)
     rank = col.reindex(nodes.index).to_numpy()
-    c = np.searchsorted(np.unique(rank), rank)
-    nodes["col"] = c
+    # the drawing's nodes and links as columns of arrays (DataFrames only at the end)
+    N = {k: nodes[k].to_numpy() for k in nodes.columns}
+    L = {k: links[k].to_numpy() for k in links.columns}
+    c = N["col"] = np.searchsorted(np.unique(rank), rank)
     at = {n: i for i, n in enumerate(nodes.index)}
     si = np.fromiter((at[n] for n in src), dtype=np.int64, count=len(src))
     ti = np.fromiter((at[n] for n in tgt), dtype=np.int64, count=len(tgt))
-    links["ret"] = c[ti] <= c[si]
-    links["drawn"] = links["value"].astype(float)
-    links["folded"] = False
-    notes = _fold(nodes, links, unit, (si, ti)) if fold else []
-    drawn = links["drawn"].to_numpy(dtype=float)
+    L["ret"] = c[ti] <= c[si]
+    L["drawn"] = L["value"].astype(float)
+    L["folded"] = np.zeros(len(src), dtype=bool)
+    notes = _fold(nodes.index, N, L, unit, (si, ti)) if fold else []
+    drawn = L["drawn"]
     inflow, outflow = group_sums(ti, drawn, len(nodes)), group_sums(si, drawn, len(nodes))
-    nodes["in"], nodes["out"] = inflow, outflow
-    nodes["value"] = np.maximum(inflow, outflow)
-    height, ky, least = _scale(nodes, height)
-    _rows(nodes, links, height, ky, least, (si, ti))
-    links["w"] = np.where(links["folded"].to_numpy(dtype=bool), FOLDED_W, drawn * ky)
-    _stack(nodes, links, height, (si, ti))
-    top, bottom = _lanes(nodes, links, height)
-    _across(nodes, links, width, (si, ti))
+    N["in"], N["out"] = inflow, outflow
+    N["value"] = np.maximum(inflow, outflow)
+    height, ky, least = _scale(N, height)
+    _rows(N, L, height, ky, least, (si, ti))
+    L["w"] = np.where(L["folded"], FOLDED_W, drawn * ky)
+    _stack(N, L, height, (si, ti))
+    top, bottom = _lanes(L, height)
+    _across(N, L, width, (si, ti))
     shift = CAPTION + top
-    nodes[["y0", "y1", "ly0", "ly1"]] += shift
-    links[["sy", "ty", "yl"]] += shift
-    return Layout(nodes, links, width, shift + height + bottom + 4.0, ky, notes)
+    for k in ("y0", "y1", "ly0", "ly1"):
+        N[k] = N[k] + shift
+    for k in ("sy", "ty", "yl"):
+        L[k] = L[k] + shift
+    return Layout(pd.DataFrame(N, index=nodes.index), pd.DataFrame(L), width,
+                  shift + height + bottom + 4.0, ky, notes)
 
 
-def _fold(nodes, links, unit, ends) -> list[str]:
+def _fold(ids, N, L, unit, ends) -> list[str]:
     """Fold the return links that carry more than FOLD_SHARE of the inflow (see the module
     doc); the notes say what was folded."""
-    value, ret = links["value"].to_numpy(dtype=float), links["ret"].to_numpy(dtype=bool)
-    entering = nodes["kind"].to_numpy(dtype=object)[ends[0]] == "source"
+    value, ret = L["value"].astype(float), L["ret"]
+    entering = N["kind"][ends[0]] == "source"
     inflow = float(value[entering].sum())
     if inflow <= 0:
         inflow = float(value[~ret].max()) if (~ret).any() else np.nan   # nothing folds
@@ -233,6 +237,7 @@ def _fold(nodes, links, unit, ends) -> list[str]:
     big = np.flatnonzero(ret & (value > FOLD_SHARE * inflow))
     if not len(big):
         return notes
+    nodes, links = pd.DataFrame(N, index=ids), pd.DataFrame(L)
     col = nodes["col"]
     for i in sorted(big, key=lambda i: -links.at[i, "value"]):
         v = float(links.at[i, "value"])
@@ -249,6 +254,8 @@ def _fold(nodes, links, unit, ends) -> list[str]:
                      f"({loop}), more than {FOLD_SHARE:.0%} of the {fmt(inflow, 3)} {unit} "
                      f"entering; the loop is drawn at its net flow and the return as a "
                      f"dashed arrow.")
+    L["drawn"] = links["drawn"].to_numpy(dtype=float)
+    L["folded"] = links["folded"].to_numpy(dtype=bool)
     return notes
 
 
@@ -274,16 +281,15 @@ def _widest_path(links, col, start, end, need: float):
     return path[::-1]
 
 
-def _scale(nodes, least_height: float = HEIGHT) -> tuple[float, float, float]:
+def _scale(N, least_height: float = HEIGHT) -> tuple[float, float, float]:
     """Height for the flows, the px per unit and the least slot: slots of at least MIN_SLOT
     (two label lines), PAD apart, the fullest column fitting the height. Slots get room for
     a third label line when that costs the flows less than THIRD_LINE_COST of their scale."""
-    count = np.bincount(nodes["col"].to_numpy())
+    count = np.bincount(N["col"])
     count = count[count > 0]
     need = float((count * MIN_SLOT + (count - 1) * PAD).max())
     height = max(least_height, need + ROOM)
-    v = nodes["value"].to_numpy(dtype=float)
-    groups = nodes["col"].to_numpy()
+    v, groups = N["value"], N["col"]
 
     def ky_for(least):
         def fits(ky):
@@ -307,16 +313,16 @@ def _scale(nodes, least_height: float = HEIGHT) -> tuple[float, float, float]:
     return height, ky, MIN_SLOT
 
 
-def _rows(nodes, links, height, ky, least, ends) -> None:
+def _rows(N, L, height, ky, least, ends) -> None:
     """Slot tops: spread each column, then sweeps towards the weighted centre of the
     neighbours (forward links), keeping slots PAD apart inside the height. `ends`: the
     links' source and target positions among the nodes."""
-    slot = np.maximum(nodes["value"].to_numpy(dtype=float) * ky, least)
-    col = nodes["col"].to_numpy()
-    fwd = ~links["ret"].to_numpy(dtype=bool)
+    slot = np.maximum(N["value"] * ky, least)
+    col = N["col"]
+    fwd = ~L["ret"]
     s, t = ends[0][fwd], ends[1][fwd]
-    w = links["drawn"].to_numpy(dtype=float)[fwd] * ky + 1.0
-    n = len(nodes)
+    w = L["drawn"][fwd] * ky + 1.0
+    n = len(col)
     y = np.zeros(n)
     order = [list(np.flatnonzero(col == c)) for c in range(col.max() + 1)]
     for members in order:
@@ -339,9 +345,10 @@ def _rows(nodes, links, height, ky, least, ends) -> None:
                 m = m[np.argsort(y[m] + slot[m] / 2, kind="stable")]
                 y[m] = _resolve(y[m], slot[m], height)
                 members[:] = list(m)
-    h = np.maximum(nodes["value"].to_numpy(dtype=float) * ky, 1.0)
-    top = y + (slot - h) / 2
-    nodes[["slot0", "slot1", "y0", "y1"]] = np.column_stack([y, y + slot, top, top + h])
+    h = np.maximum(N["value"] * ky, 1.0)
+    N["slot0"], N["slot1"] = y, y + slot
+    N["y0"] = y + (slot - h) / 2
+    N["y1"] = N["y0"] + h
 
 
 def _resolve(y, size, height):
@@ -357,29 +364,29 @@ def _resolve(y, size, height):
 KIND_RANK = {"material": 0, "water": 1, "energy": 2, "emission": 3}
 
 
-def _stack(nodes, links, height, ends) -> None:
+def _stack(N, L, height, ends) -> None:
     """Where each link leaves and enters its nodes (sy, ty: centres of its band): top
     return links first, forward links by the other end's row, bottom return links last;
     links between the same two nodes stay together in the same order at both ends."""
     si, ti = ends
-    y0 = nodes["y0"].to_numpy(dtype=float)
-    centre = (y0 + nodes["y1"].to_numpy(dtype=float)) / 2
+    y0 = N["y0"]
+    centre = (y0 + N["y1"]) / 2
     sc, tc = centre[si], centre[ti]
     mid = (sc + tc) / 2
-    ret = links["ret"].to_numpy(dtype=bool)
-    side = np.where(~ret, "", np.where(mid < height / 2, "top", "bottom"))
-    links["side"] = side
+    ret = L["ret"]
+    side = L["side"] = np.where(~ret, "", np.where(mid < height / 2, "top", "bottom"))
     # the depth order of return lanes: short spans nearest the diagram
-    col = nodes["col"].to_numpy()
+    col = N["col"]
     span = col[si] - col[ti]
     depth = np.where(ret, span * 1e6 + np.where(side == "top", mid, -mid), 0)
     rd = np.empty(len(depth))
     rd[np.argsort(depth, kind="stable")] = np.arange(1.0, len(depth) + 1.0)   # rank 'first'
-    links["depth"] = rd
-    kr = links["kind"].map(KIND_RANK).fillna(9).to_numpy() + 10 * links["negative"].to_numpy()
+    L["depth"] = rd
+    kr = np.array([KIND_RANK.get(k, 9) for k in L["kind"]], dtype=float) + 10 * L["negative"]
     group = np.where(side == "top", 0, np.where(side == "bottom", 2, 1))
-    car = np.unique(links["carrier"].astype(str).to_numpy(dtype=object), return_inverse=True)[1]
-    w = links["w"].to_numpy(dtype=float)
+    car = np.unique(np.array([str(x) for x in L["carrier"]], dtype=object),
+                    return_inverse=True)[1]
+    w = L["w"]
     # top: deepest first; bottom: shallowest last; forward links by the other end's row
     lane = np.where(group == 0, rd, np.where(group == 2, -rd, 0.0))
     for end, other, key in ((si, tc, "sy"), (ti, sc, "ty")):
@@ -391,16 +398,14 @@ def _stack(nodes, links, height, ends) -> None:
         before = total - ws - (total[base] - ws[base])
         out = np.empty(len(ws))
         out[order] = y0[end[order]] + before + ws / 2
-        links[key] = out
+        L[key] = out
 
 
-def _lanes(nodes, links, height) -> tuple[float, float]:
+def _lanes(L, height) -> tuple[float, float]:
     """Lane y of each return link (in the drawing's coordinates before the top room is
     added) and the room taken above and below."""
-    side = links["side"].to_numpy(dtype=object)
-    depth = links["depth"].to_numpy(dtype=float)
-    w = links["w"].to_numpy(dtype=float)
-    yl = np.full(len(links), np.nan)
+    side, depth, w = L["side"], L["depth"], L["w"]
+    yl = np.full(len(w), np.nan)
     room = {}
     for name, sign in (("bottom", 1.0), ("top", -1.0)):
         sel = np.flatnonzero(side == name)
@@ -410,17 +415,17 @@ def _lanes(nodes, links, height) -> tuple[float, float]:
             yl[i] = edge + sign * w[i] / 2
             edge += sign * (w[i] + LANE_GAP)
         room[name] = (abs(edge - (height if sign > 0 else 0.0)) if len(sel) else 0.0)
-    links["yl"] = yl
+    L["yl"] = yl
     return room["top"], room["bottom"]
 
 
-def _across(nodes, links, width, ends) -> None:
+def _across(N, L, width, ends) -> None:
     """x of columns, descents (xd), arrivals (xa) and label boxes (lx0, lx1, ly0, ly1)."""
-    col = nodes["col"].to_numpy()
+    col = N["col"]
     ncol = int(col.max()) + 1
-    w = links["w"].to_numpy(dtype=float)
-    ret = np.flatnonzero(links["ret"].to_numpy(dtype=bool))
-    ret = ret[np.argsort(links["depth"].to_numpy(dtype=float)[ret], kind="stable")]
+    w = L["w"]
+    ret = np.flatnonzero(L["ret"])
+    ret = ret[np.argsort(L["depth"][ret], kind="stable")]
     down = {c: [] for c in range(ncol)}
     up = {c: [] for c in range(ncol)}
     for i in ret:
@@ -430,7 +435,7 @@ def _across(nodes, links, width, ends) -> None:
           for c in range(ncol)]
     aw = [sum(w[i] + LANE_GAP for i in up[c]) + (ARROW + 4.0 if up[c] else 0.0)
           for c in range(ncol)]
-    labels = [str(t) for t in nodes["label"]]
+    labels = [str(t) for t in N["label"]]
     need = np.array([min(max([label_need(t) for t, k in zip(labels, col) if k == c]
                              + [LABEL_MIN]), LABEL_MAX) + 10.0 for c in range(ncol)])
     free = width - 4.0 - ncol * NODE_W - sum(dw) - sum(aw)
@@ -446,10 +451,9 @@ def _across(nodes, links, width, ends) -> None:
     x0, dw = np.array(x0), np.array(dw)
     left = x0[col]
     lx0 = left + NODE_W + dw[col] + 4.0
-    nodes[["x0", "x1", "lx0", "lx1", "ly0", "ly1"]] = np.column_stack([
-        left, left + NODE_W, lx0, lx0 + label[col] - 8.0,
-        nodes["slot0"].to_numpy() - PAD / 2 + 0.5, nodes["slot1"].to_numpy() + PAD / 2 - 0.5])
-    xd, xa = np.full(len(links), np.nan), np.full(len(links), np.nan)
+    N["x0"], N["x1"], N["lx0"], N["lx1"] = left, left + NODE_W, lx0, lx0 + label[col] - 8.0
+    N["ly0"], N["ly1"] = N["slot0"] - PAD / 2 + 0.5, N["slot1"] + PAD / 2 - 0.5
+    xd, xa = np.full(len(w), np.nan), np.full(len(w), np.nan)
     for c in range(ncol):
         off = 4.0
         for i in down[c]:                        # shallow lanes descend nearest the node
@@ -459,4 +463,4 @@ def _across(nodes, links, width, ends) -> None:
         for i in up[c]:
             xa[i] = x0[c] - off - w[i] / 2
             off += w[i] + LANE_GAP
-    links["xd"], links["xa"] = xd, xa
+    L["xd"], L["xa"] = xd, xa
