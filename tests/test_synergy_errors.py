@@ -143,7 +143,7 @@ def test_no_technologies(tmp_path):
     case = write(tmp_path)
     for sc in case.scenarios.values():
         sc.meta["technology"] = False
-    with pytest.raises(fg.PluginError, match="has no technologies"):
+    with pytest.raises(fg.PluginError, match=r"case\.toml(:\d+)?: case .* has no technologies"):
         analyse(case)
 
 

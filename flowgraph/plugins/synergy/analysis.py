@@ -108,7 +108,7 @@ def synergy_analysis(case, options: dict, scenario: str | None = None) -> Synerg
     if not techs:
         raise PluginError(f"case '{case.name}' has no technologies: mark scenarios with "
                           f"technology = true (and a stage), or list them in [synergy] "
-                          f"technologies")
+                          f"technologies", origin=case.origin("synergy"))
     rules = load_rules(settings.rules)
     base_totals = measure(base, settings)
     solved = _solve_technologies(case, base, techs, settings)
