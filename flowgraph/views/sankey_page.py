@@ -186,9 +186,10 @@ def _bundles(links: pd.DataFrame, mapping) -> tuple[pd.DataFrame, int, float]:
         src = np.array([group.get(n) for n in src], dtype=object)
         tgt = np.array([group.get(n) for n in tgt], dtype=object)
     value = links["value"].to_numpy(dtype=float)
-    inside = src == tgt
+    known = (src != None) & (tgt != None)  # noqa: E711 (a node no group has: left out)
+    inside = known & (src == tgt)
     n_in, v_in = int(links["flows"].to_numpy()[inside].sum()), float(value[inside].sum())
-    keep = np.flatnonzero(~inside & (src != None) & (tgt != None))  # noqa: E711
+    keep = np.flatnonzero(known & ~inside)
     keys = list(zip(src[keep], tgt[keep], links["carrier"].to_numpy(dtype=object)[keep],
                     links["negative"].to_numpy(dtype=bool)[keep].tolist()))
     code: dict = {}
