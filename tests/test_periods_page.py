@@ -174,3 +174,33 @@ def test_stock_charts_and_tables_carry_the_unit_and_only_cohorts_that_hold_somet
     assert drawn == [f"cohort {c}" for c in held] and 0 < len(drawn) < len(bed.cohorts)
     assert fig.layout.yaxis.title.text == "t"
     assert set(run.stock_table["unit"]) == {"t"}
+
+
+def test_the_period_sankeys_share_one_scale_per_view():
+    """Each view of the period Sankeys draws at one px per unit over all months (each was
+    scaled to fit on its own: a month of a fifth less coal looked the same); the shared
+    scale is the one the fullest month fits, and a single Sankey keeps its own."""
+    import numpy as np
+
+    from flowgraph.views.sankey_page import sankey_spec, shared_scales
+    run = case_periods(fg.load(ROOT / "cases" / "monthly_plant"))
+    datas = [view_data(r) for r in run.results]
+    scales = shared_scales(datas)
+    per_unit = {}
+    for d in datas:
+        spec = sankey_spec(d, scales=scales)
+        own = sankey_spec(d)
+        for key, view in spec["views"].items():
+            links = np.array([[lk[1], lk[5]] for lk in view["links"]
+                              if lk[1] and lk[5] and lk[5] >= 5 and lk[6] == 0], dtype=float)
+            if len(links):
+                per_unit.setdefault(key, []).append(links[:, 1] / links[:, 0])
+        assert set(spec["views"]) == set(own["views"])
+    for key, ratios in per_unit.items():
+        r = np.concatenate(ratios)
+        # w is rounded to 0.1 px: within that of the shared scale in every month
+        assert np.allclose(r, scales[key][0], rtol=0.02), (key, r.min(), r.max())
+    mass = [np.array([lk[5] / lk[1] for lk in sankey_spec(d)["views"]["mass|node"]["links"]
+                      if lk[1] and lk[5] >= 5 and lk[6] == 0]).mean() for d in datas]
+    assert max(mass) > 1.1 * min(mass)          # on their own, the months' scales differ
+    assert scales["mass|node"][0] == pytest.approx(min(mass), rel=0.02)

@@ -194,14 +194,15 @@ def sankey_figure(obj, measure_by: str = "mass", group_by: str | None = "auto",
 
 def sankey_section(obj, measure_by: str = "mass", group_by: str | None = "auto",
                    title: str | None = None, added: bool = True, note: str = "",
-                   width: float = WIDTH, height: float = HEIGHT):
+                   width: float = WIDTH, height: float = HEIGHT, scales: dict | None = None):
     """The Sankey as a page section: the drawing with its menus (measure, grouping,
     bundling), values on links and export buttons; sankey.js and sankey.css go with it.
     width: of the drawing in px, best the page column's (WIDTH fits a report's); height:
-    the least height of the flows."""
+    the least height of the flows; scales: one per view shared with other Sankeys
+    (sankey_page.shared_scales)."""
     from .page import Section
     data = view_data(obj)
-    spec = sankey_spec(data, measure_by, group_by, added, width, height)
+    spec = sankey_spec(data, measure_by, group_by, added, width, height, scales)
     title = title or f"Sankey: {measure_by} ({measure(data, measure_by)[1]})"
     js, css = assets()
     body = fragment(spec)

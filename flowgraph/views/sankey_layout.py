@@ -42,6 +42,8 @@ PAD = 12.0
 LINE = 15.0
 #: a slot is at least this high: two label lines beside every node
 MIN_SLOT = 2 * LINE
+#: a slot with room for three label lines
+THREE_LINES = 3 * LINE - PAD + 1.0
 #: a third label line is given when it narrows the flows by less than this share
 THIRD_LINE_COST = 0.15
 #: height for the flows' widths: at least HEIGHT, and room left over the fullest column
@@ -184,18 +186,68 @@ def _greedy_order(g: nx.DiGraph) -> list:
 
 def lay_out(nodes: pd.DataFrame, links: pd.DataFrame, col: pd.Series | None = None,
             unit: str = "", width: float = WIDTH, fold: bool = True,
-            height: float = HEIGHT) -> Layout:
+            height: float = HEIGHT, scale: tuple | None = None) -> Layout:
     """Lay out a Sankey. nodes: index id, columns label (shown), kind; links: source,
     target, value (> 0), carrier, kind, recycle. `col` fixes the columns (e.g. the same for
     every measure); else they follow from these links. `height`: at least this much for
-    the flows' widths (more when a column's labels need it)."""
+    the flows' widths (more when a column's labels need it). `scale`: (px per unit, least
+    slot) instead of the drawing's own, so that several drawings share one (common_scale)."""
+    d = _draft(nodes, links, col, unit, fold, height)
+    ky, least = (d.ky, d.least) if scale is None else scale
+    N, L, height = d.N, d.L, d.height
+    _rows(N, L, height, ky, least, d.ends)
+    L["w"] = np.where(L["folded"], FOLDED_W, L["drawn"] * ky)
+    _stack(N, L, height, d.ends)
+    top, bottom = _lanes(L, height)
+    _across(N, L, width, d.ends)
+    shift = CAPTION + top
+    for k in ("y0", "y1", "ly0", "ly1"):
+        N[k] = N[k] + shift
+    for k in ("sy", "ty", "yl"):
+        L[k] = L[k] + shift
+    return Layout(pd.DataFrame(N, index=d.ids), pd.DataFrame(L), width,
+                  shift + height + bottom + 4.0, ky, d.notes)
+
+
+def own_scale(nodes: pd.DataFrame, links: pd.DataFrame, col: pd.Series | None = None,
+              unit: str = "", fold: bool = True, height: float = HEIGHT) -> tuple:
+    """The (px per unit, least slot) lay_out would give these links: the scales of several
+    drawings go into common_scale."""
+    d = _draft(nodes, links, col, unit, fold, height)
+    return d.ky, d.least
+
+
+def common_scale(scales) -> tuple:
+    """One scale that every drawing of `scales` fits: the fewest px per unit, and slots of
+    three label lines only if every drawing had them (a two-line slot fits wherever a
+    three-line one does)."""
+    scales = list(scales)
+    least = THREE_LINES if all(s[1] == THREE_LINES for s in scales) else MIN_SLOT
+    return min(s[0] for s in scales), least
+
+
+@dataclass
+class _Draft:
+    """A Sankey up to its scale: nodes and links as columns of arrays (DataFrames only at
+    the end), the links' ends as node positions, notes, the flows' height and own scale."""
+
+    ids: pd.Index
+    N: dict
+    L: dict
+    ends: tuple
+    notes: list
+    height: float
+    ky: float
+    least: float
+
+
+def _draft(nodes, links, col, unit, fold, height) -> _Draft:
     src, tgt = links["source"].to_numpy(dtype=object), links["target"].to_numpy(dtype=object)
     used = set(src) | set(tgt)
     nodes = nodes.loc[[n for n in nodes.index if n in used]]
     if col is None:
         col = columns(nodes["kind"], links)
     rank = col.reindex(nodes.index).to_numpy()
-    # the drawing's nodes and links as columns of arrays (DataFrames only at the end)
     N = {k: nodes[k].to_numpy() for k in nodes.columns}
     L = {k: links[k].to_numpy() for k in links.columns}
     c = N["col"] = np.searchsorted(np.unique(rank), rank)
@@ -211,18 +263,7 @@ def lay_out(nodes: pd.DataFrame, links: pd.DataFrame, col: pd.Series | None = No
     N["in"], N["out"] = inflow, outflow
     N["value"] = np.maximum(inflow, outflow)
     height, ky, least = _scale(N, height)
-    _rows(N, L, height, ky, least, (si, ti))
-    L["w"] = np.where(L["folded"], FOLDED_W, drawn * ky)
-    _stack(N, L, height, (si, ti))
-    top, bottom = _lanes(L, height)
-    _across(N, L, width, (si, ti))
-    shift = CAPTION + top
-    for k in ("y0", "y1", "ly0", "ly1"):
-        N[k] = N[k] + shift
-    for k in ("sy", "ty", "yl"):
-        L[k] = L[k] + shift
-    return Layout(pd.DataFrame(N, index=nodes.index), pd.DataFrame(L), width,
-                  shift + height + bottom + 4.0, ky, notes)
+    return _Draft(nodes.index, N, L, (si, ti), notes, height, ky, least)
 
 
 def _fold(ids, N, L, unit, ends) -> list[str]:
@@ -306,10 +347,9 @@ def _scale(N, least_height: float = HEIGHT) -> tuple[float, float, float]:
         return lo
 
     ky = ky_for(MIN_SLOT)
-    three = 3 * LINE - PAD + 1.0
-    ky3 = ky_for(three)
+    ky3 = ky_for(THREE_LINES)
     if ky3 >= (1 - THIRD_LINE_COST) * ky:
-        return height, ky3, three
+        return height, ky3, THREE_LINES
     return height, ky, MIN_SLOT
 
 

@@ -31,8 +31,10 @@ from .sankey_layout import (
     LINE,
     WIDTH,
     columns,
+    common_scale,
     group_sums,
     lay_out,
+    own_scale,
     short_label,
 )
 
@@ -51,10 +53,30 @@ _ids = itertools.count(1)
 
 
 def sankey_spec(obj, measure_by: str = "mass", group_by: str | None = "auto",
-                added: bool = True, width: float = WIDTH, height: float = HEIGHT) -> dict:
+                added: bool = True, width: float = WIDTH, height: float = HEIGHT,
+                scales: dict | None = None) -> dict:
     """What the page script draws (see the module doc); `width`: of the drawing in px (the
     page scales it to its column, so it is best the column's width); `height`: at least
-    this much for the flows (a page of its own gives them the window's height)."""
+    this much for the flows (a page of its own gives them the window's height); `scales`:
+    view ('measure|grouping') -> (px per unit, least slot) to draw it with instead of its
+    own, so that several Sankeys (periods) share one scale (shared_scales)."""
+    return _spec(obj, measure_by, group_by, added, (width, height), scales or {}, None)
+
+
+def shared_scales(objs, measure_by: str = "mass", group_by: str | None = "auto",
+                  added: bool = True, width: float = WIDTH, height: float = HEIGHT) -> dict:
+    """One scale per view over several Sankeys (the periods of a run): view -> the
+    (px per unit, least slot) every one of them fits, for sankey_spec(scales=...); a band
+    twice as wide is twice as much in any of them."""
+    found: dict = {}
+    for obj in objs:
+        _spec(obj, measure_by, group_by, added, (width, height), {}, found)
+    return {key: common_scale(own) for key, own in found.items()}
+
+
+def _spec(obj, measure_by, group_by, added, size, scales: dict, found: dict | None) -> dict:
+    """sankey_spec; with `found`, each view's own scale is added to found[view] instead of
+    laying the view out."""
     data = view_data(obj)
     names = [m for m in measures(data) if m != "quantity"]
     if measure_by not in names:
@@ -75,7 +97,7 @@ def sankey_spec(obj, measure_by: str = "mass", group_by: str | None = "auto",
             "empty": {m: _empty_reason(data, m) for m in names if m not in offered}}
     inside = [g for g in (groupings if offered else [])
               if not _add_grouping(spec, data, g, groupings[g],
-                                   {m: per_flow[m] for m in offered}, (width, height))]
+                                   {m: per_flow[m] for m in offered}, size, scales, found)]
     if inside and len(inside) < len(groupings):   # every flow inside a group: not offered
         spec["groups"] = [x for x in spec["groups"] if x["name"] not in inside]
         if spec["initial"]["group"] in inside:
@@ -210,9 +232,10 @@ def _bundles(links: pd.DataFrame, mapping) -> tuple[pd.DataFrame, int, float]:
     return b, n_in, v_in
 
 
-def _add_grouping(spec, data, g, mapping, per_flow, size) -> bool:
-    """The nodes, bundles and one view per measure of grouping g; False (nothing added)
-    when every flow lies inside one of its groups."""
+def _add_grouping(spec, data, g, mapping, per_flow, size, scales, found) -> bool:
+    """The nodes, bundles and one view per measure of grouping g (drawn at scales[view]
+    when given; only their own scales, into found, when found is a dict); False (nothing
+    added) when every flow lies inside one of its groups."""
     nodes = _node_table(data, mapping)
     bundled = {m: _bundles(links, mapping) for m, links in per_flow.items()}
     if not any(len(b) for b, _, _ in bundled.values()):
@@ -237,9 +260,15 @@ def _add_grouping(spec, data, g, mapping, per_flow, size) -> bool:
         "bundles": [[pos[s], pos[t], str(car), str(kind), bool(neg), _flow_text(flows[k])]
                     for k, (s, t, car, neg), kind in zip(index, index, keys["kind"])]}
     for m, (b, n_in, v_in) in bundled.items():
-        if len(b):
-            spec["views"][f"{m}|{g}"] = _view(data, m, g, nodes, b, col, index, pos, n_in, v_in,
-                                              size)
+        key = f"{m}|{g}"
+        if not len(b):
+            continue
+        if found is not None:
+            found.setdefault(key, []).append(
+                own_scale(nodes[["label", "kind"]], b, col, _unit(data, m), height=size[1]))
+            continue
+        spec["views"][key] = _view(data, m, g, nodes, b, col, index, pos, n_in, v_in, size,
+                                   scales.get(key))
     return True
 
 
@@ -248,10 +277,12 @@ def _flow_text(flows: list) -> str:
     return shown + (f" and {len(flows) - 8} more" if len(flows) > 8 else "")
 
 
-def _view(data, m, g, nodes, b, col, index, pos, n_in, v_in, size) -> dict:
-    """One measure in one grouping, laid out in size (width, least height of the flows)."""
+def _view(data, m, g, nodes, b, col, index, pos, n_in, v_in, size, scale=None) -> dict:
+    """One measure in one grouping, laid out in size (width, least height of the flows),
+    at `scale` (px per unit, least slot) or its own."""
     unit = _unit(data, m)
-    lay = lay_out(nodes[["label", "kind"]], b, col, unit=unit, width=size[0], height=size[1])
+    lay = lay_out(nodes[["label", "kind"]], b, col, unit=unit, width=size[0], height=size[1],
+                  scale=scale)
     notes = list(lay.notes)
     amount, _ = measure(data, m)
     unknown = int(np.isnan(amount).sum()) if m not in data.compiled.layers else int(

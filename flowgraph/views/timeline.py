@@ -10,9 +10,11 @@ import html
 
 import plotly.graph_objects as go
 
+from .extract import view_data
 from .page import Section, figure_section, html_page, table_section
 from .palette import group_colours
 from .sankey import sankey_section
+from .sankey_page import shared_scales
 from .timeline_graph import period_graph_section
 
 #: the page script that switches periods (keeps the Sankey's menus as they were)
@@ -49,8 +51,12 @@ SLIDER_CSS = """.fg-period-bar { display: flex; align-items: center; gap: 0.8em;
 
 def period_sankey_section(periods, results, measure_by: str = "mass",
                           title: str = "Sankey by period") -> Section:
-    """One Sankey per period behind a slider; the menus chosen carry over."""
-    secs = [sankey_section(r, measure_by, title=str(p)) for p, r in zip(periods, results)]
+    """One Sankey per period behind a slider, all at one scale per view (a band twice as
+    wide is twice as much in any period); the menus chosen carry over."""
+    datas = [view_data(r) for r in results]
+    scales = shared_scales(datas, measure_by)
+    secs = [sankey_section(d, measure_by, title=str(p), scales=scales)
+            for p, d in zip(periods, datas)]
     labels = [html.escape(str(p)) for p in periods]
     panes = "".join(f'<div class="fg-period-pane" data-period="{lab}"{" hidden" if i else ""}>'
                     f'{sec.html}</div>' for i, (lab, sec) in enumerate(zip(labels, secs)))
@@ -61,7 +67,8 @@ def period_sankey_section(periods, results, measure_by: str = "mass",
     first = secs[0]
     return Section(title, f'<div class="fg-periods">{bar}{panes}</div>',
                    "Drag the slider to step through the periods; the measure, grouping and "
-                   "bundling chosen stay. " + first.note,
+                   "bundling chosen stay, and each keeps one scale over all periods (a band "
+                   "twice as wide is twice as much in any period). " + first.note,
                    scripts=(*first.scripts, ("flowgraph-periods.js", SLIDER_JS)),
                    styles=(*first.styles, ("flowgraph-periods.css", SLIDER_CSS)))
 
