@@ -267,8 +267,10 @@ def _opened(net, stocks):
         net.set_node(s.node, layers=[])
         net.set_flow(s.outflow, quantity=0.0)
         rec = net.flow(s.outflow)
+        label = net.node(s.node).get("label")
+        name = label if isinstance(label, str) and label else s.node
         net.add_node(f"{s.node} (stock)", kind="storage", layers=[],
-                     label=f"{s.node}: what stays in stock")
+                     label=f"{name} in stock (at the period's end)")
         net.add_flow(s.node, f"{s.node} (stock)", carrier=rec["carrier"], unit=rec["unit"],
                      quantity=0.0, id=_kept(s))
     return net
