@@ -3,6 +3,8 @@ plugin), against hand arithmetic; bad input refused by name before any output.""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import flowgraph as fg
@@ -170,6 +172,15 @@ def test_gwp_set_not_in_the_table_is_refused_with_the_line(tmp_path):
 def test_unknown_gas_in_factors_is_refused(tmp_path):
     with pytest.raises(fg.ModelError, match=r"factors.electricity: unknown gas 'CH5'"):
         plugin.report(_case(tmp_path, 'factors = { electricity = { CH5 = 1e-5 } }'))
+
+
+def test_a_fuel_that_is_no_ipcc_fuel_is_refused_with_the_line(tmp_path):
+    """fuels maps carriers to IPCC fuels by name: a number (a workbook cell typed over,
+    found by fuzzing) crashed the CH4 and N2O lookup; an unknown name is refused too."""
+    for given, says in (("1e300", "1e+300 is not a fuel name"),
+                        ('"peat moss"', "no default factors for fuel 'peat moss'")):
+        with pytest.raises(fg.ModelError, match=r"case\.toml:6: IPCC: " + re.escape(says)):
+            plugin.report(_case(tmp_path, f"fuels = {{ coal = {given} }}"))
 
 
 def test_negative_value_added_is_refused_by_node(tmp_path):

@@ -69,6 +69,9 @@ def ipcc_table() -> pd.DataFrame:
 def ipcc_fuel(fuel: str) -> dict:
     """The IPCC 2006 defaults of a fuel (by name or alias): ncv, cef, cof."""
     table = ipcc_table()
+    if not isinstance(fuel, str) or not fuel.strip():
+        raise ModelError(f"IPCC: {fuel!r} is not a fuel name (fuels of "
+                         f"data/ipcc2006_fuels.csv: {', '.join(table.index)})")
     key = fuel.strip().casefold()
     for name, row in table.iterrows():
         names = [name, *filter(None, row["aliases"].split("|"))]

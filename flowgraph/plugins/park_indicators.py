@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..errors import AllocationError, PluginError
+from ..errors import AllocationError, PluginError, placed
+from ..methods.conversions import ipcc_fuel
 from ..methods.decoupling import INDICATORS, PARK, decoupling, park_usage
 from ..methods.ghg_footprint import footprint_of, ghg_footprints
 from ..methods.greenhouse import check_gwp_set, gas_name, ghg_inventory
@@ -78,6 +79,9 @@ def checked(case, options: dict) -> dict:
 
     check_gwp_set(out["gwp"], where("gwp"))
     out["scopes"] = [int(s) for s in out["scopes"]]
+    for fuel in (out["fuels"] or {}).values():
+        with placed(case.origin("park", "fuels")):
+            ipcc_fuel(fuel)                  # a name of data/ipcc2006_fuels.csv, by name
     for carrier, gases in (out["factors"] or {}).items():
         for gas in gases:
             gas_name(gas, f"{where('factors')}factors.{carrier}: ")
