@@ -578,3 +578,14 @@ def test_a_misspelt_plugin_section_is_refused_not_ignored(tmp_path, section, clo
     for kept in (f"x_{section}", "someone_elses_plugin"):
         case = toml_case(tmp_path / kept, "", "", f"\n[{kept}]\nx = 1\n")
         assert kept in fg.load(case).sections
+
+
+def test_a_figure_given_twice_is_refused_with_both_lines(tmp_path):
+    """Two [[figure]] of one name (a block pasted twice, found by fuzzing): figure('x') and
+    summary.json read figures by name, and `flowgraph compare` crashed on them."""
+    text = (CASES / "demo" / "case.toml").read_text(encoding="utf-8")
+    block = '\n[[figure]]\nname = "tce_per_t"\nexpr = "1"\n'
+    (tmp_path / "case.toml").write_text(text + block, encoding="utf-8")
+    with pytest.raises(fg.CaseFileError, match=r"case\.toml:\d+: figure 'tce_per_t' is given "
+                                               r"twice \(first at .*case\.toml:\d+\)"):
+        fg.load(tmp_path)

@@ -92,6 +92,8 @@ def test_options_come_from_defaults_then_the_section_then_the_caller():
 @pytest.mark.parametrize("section, given, message", [
     ({"limt": 2}, {}, r"unknown key\(s\) 'limt'; did you mean 'limit'\?"),
     ({"limit": "five"}, {}, r"\[tiny\] limit 'five' is not a valid number"),
+    # a whole number too large for a float (fuzzing: OverflowError), shown cut short
+    ({"limit": 10 ** 400}, {}, r"limit 10{56}\.\.\. is not a valid number: int too large"),
     ({"flag": "maybe"}, {}, "give true or false"),
     ({}, {"colour": "red"}, "unknown option 'colour'"),
 ])

@@ -188,7 +188,13 @@ def load_case(path, allow=()) -> Case:
     else:
         data = read_case(path, allow)
     _check_sections(data)
+    seen: dict = {}
     for fig in data.figures:            # a figure names a scenario of the case, or none
+        if fig["name"] in seen:         # figure('x') and summary.json read figures by name
+            raise CaseFileError(f"figure '{fig['name']}' is given twice (first at "
+                                f"{seen[fig['name']]}): give each figure its own name",
+                                origin=fig.get("origin"))
+        seen[fig["name"]] = fig.get("origin")
         name = fig.get("scenario")
         if name not in (None, "base") and name not in data.scenarios:
             raise CaseFileError(f"figure '{fig['name']}': scenario {name!r} is not a scenario "

@@ -84,8 +84,9 @@ class Option:
             return value
         try:
             value = _convert(self.type, value)
-        except (TypeError, ValueError) as exc:
-            raise error(f"{where} {value!r} is not a valid {_type_name(self.type)}"
+        except (TypeError, ValueError, OverflowError) as exc:   # OverflowError: 1e400-digit ints
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            raise error(f"{where} {shown} is not a valid {_type_name(self.type)}"
                         f"{': ' + str(exc) if str(exc) else ''}", origin=origin) from None
         items = value if isinstance(value, list) else [value]
         if self.choices is not None and any(v not in self.choices for v in items):
