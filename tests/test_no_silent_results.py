@@ -475,27 +475,25 @@ def test_result_repr_counts_cost_of_products_sold_only(chain):
     assert repr(r) == "<Result 'chain' [base]: 5 flows, cost of products sold 720 CNY>"
 
 
-def test_value_at_a_node_without_outputs_is_refused_by_name(tmp_path):
-    """A process with own costs and no flows at all (a case cut short, found by fuzzing)
-    kept its cost: the run reported it as added and no product carried it. A process fed
-    priced material with no output (layers = [], so the balance does not object) likewise.
-    Both are refused by name and line; a sink or a storage node holds value by design."""
+def test_own_value_at_a_node_without_flows_is_refused_and_end_uses_hold_theirs(tmp_path):
+    """A process with own costs and no flow at all (a case cut short, found by fuzzing)
+    ran and reported the cost as added while nothing carried it: refused by name and
+    line. A node fed priced electricity with no output is an end use (an energy account's
+    consumer): it holds what it receives, and the conservation checker says so."""
+    from flowgraph.solvers.conservation import conservation_violations
     (tmp_path / "case.toml").write_text(
         '[[node]]\nid = "office"\ncosts = { system = 1200 }\n'
         '[[node]]\nid = "s"\nkind = "source"\n')
-    with pytest.raises(fg.AllocationError, match=r"'office' \(.*case\.toml:1\).* no output"):
+    with pytest.raises(fg.AllocationError, match=r"'office' \(.*case\.toml:1\).* no flow at all"):
         fg.load(tmp_path).solve()
     net = fg.Network("n")
     net.add_node("grid", kind="source")
-    net.add_node("office", layers=[])
+    net.add_node("office", layers=[], costs={"system": 100.0})
     net.add_flow("grid", "office", "electricity", quantity=5, unit="kWh", price=0.8)
-    with pytest.raises(fg.AllocationError, match="'office'.*no output to pass it on"):
-        net.solve()
-    net = fg.Network("n")
-    net.add_node("grid", kind="source")
-    net.add_node("office", kind="sink")
-    net.add_flow("grid", "office", "electricity", quantity=5, unit="kWh", price=0.8)
-    assert net.solve().nodes.loc["office", "cost_in"] == pytest.approx(4.0)
+    r = net.solve()
+    assert r.nodes.loc["office", "cost_in"] == pytest.approx(104.0)
+    assert r.nodes.loc["office", "cost_out"] == 0
+    assert len(conservation_violations(r)) == 0
     net = fg.Network("n")
     net.add_node("idle", costs={"system": 0.0})
     assert len(net.solve().nodes) == 1
