@@ -75,3 +75,11 @@ def test_add_flow_edit_without_target_node_is_a_model_error():
     import pytest
     with pytest.raises(fg.ModelError, match="needs target"):
         fg.Edit.from_record({"op": "add_flow", "id": "x", "source": "a", "carrier": "m"})
+
+
+def test_scaling_beyond_the_largest_number_is_refused_by_flow(chain):
+    """scale_flow by 1e308 (fuzzed) overflowed with a RuntimeWarning, an internal error on
+    the command line: refused naming the flow, its quantity and the factor."""
+    with pytest.raises(fg.ModelError, match=r"scaling flow 'feed': its quantity .* times "
+                                            r"1e\+308 is beyond the largest number"):
+        chain.apply(fg.Scenario("x", [fg.Edit.scale_flow("feed", 1e308)]))

@@ -7,6 +7,7 @@ categories, declared links), kept in `meta`.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -187,10 +188,14 @@ def _scale(net, flow, factor: float) -> None:
     rec = net.flow(flow)
     for key in ("quantity", "share", "per_ratio"):
         if rec.get(key) is not None:
+            scaled = float(rec[key]) * float(factor)      # Python floats: inf, no warning
+            if not math.isfinite(scaled):
+                raise ModelError(f"scaling flow '{flow}': its {key} {rec[key]:g} times "
+                                 f"{factor:g} is beyond the largest number", flows=[flow])
             if key == "per_ratio":
-                net.set_flow(flow, per=(rec["per_flow"], rec[key] * factor))
+                net.set_flow(flow, per=(rec["per_flow"], scaled))
             else:
-                net.set_flow(flow, **{key: rec[key] * factor})
+                net.set_flow(flow, **{key: scaled})
             return
     raise ModelError(f"cannot scale flow '{flow}': it is unknown (solved by the balances); "
                      f"set its quantity or scale the flows that fix it", flows=[flow])
