@@ -475,17 +475,19 @@ def test_result_repr_counts_cost_of_products_sold_only(chain):
     assert repr(r) == "<Result 'chain' [base]: 5 flows, cost of products sold 720 CNY>"
 
 
-def test_own_value_at_a_node_without_flows_is_refused_and_end_uses_hold_theirs(tmp_path):
-    """A process with own costs and no flow at all (a case cut short, found by fuzzing)
-    ran and reported the cost as added while nothing carried it: refused by name and
-    line. A node fed priced electricity with no output is an end use (an energy account's
-    consumer): it holds what it receives, and the conservation checker says so."""
+def test_nodes_without_outputs_hold_their_value_and_conservation_says_so(tmp_path):
+    """A node with no output holds what it receives or adds, as a sink: an end use (an
+    energy consumer of an energy account) or a unit given by its own emissions (a park's
+    wastewater plant). A case cut short to such nodes (found by fuzzing) ran while the
+    conservation checker called their own costs lost: it counts them as held now, and the
+    result shows them at the node."""
     from flowgraph.solvers.conservation import conservation_violations
     (tmp_path / "case.toml").write_text(
         '[[node]]\nid = "office"\ncosts = { system = 1200 }\n'
         '[[node]]\nid = "s"\nkind = "source"\n')
-    with pytest.raises(fg.AllocationError, match=r"'office' \(.*case\.toml:1\).* no flow at all"):
-        fg.load(tmp_path).solve()
+    r = fg.load(tmp_path).solve()
+    assert r.nodes.loc["office", "cost_in"] == pytest.approx(1200.0)
+    assert len(conservation_violations(r)) == 0
     net = fg.Network("n")
     net.add_node("grid", kind="source")
     net.add_node("office", layers=[], costs={"system": 100.0})
@@ -494,6 +496,7 @@ def test_own_value_at_a_node_without_flows_is_refused_and_end_uses_hold_theirs(t
     assert r.nodes.loc["office", "cost_in"] == pytest.approx(104.0)
     assert r.nodes.loc["office", "cost_out"] == 0
     assert len(conservation_violations(r)) == 0
-    net = fg.Network("n")
-    net.add_node("idle", costs={"system": 0.0})
-    assert len(net.solve().nodes) == 1
+    net.add_node("k", kind="sink")               # an output that carries nothing: not held
+    net.add_flow("office", "k", "heat", unit="GJ", quantity=1.0)
+    with pytest.raises(fg.AllocationError, match="none of their outputs carries"):
+        net.solve()

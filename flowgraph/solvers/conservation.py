@@ -5,7 +5,8 @@ Laws checked on a solved Result:
 - every propagated attribute is conserved at every node: in = out + retained, with
   retained = 0 except at sinks (which absorb), storage, any node whose stock grows
   (the material put into stock keeps its share of the node's value, as MFCA books inventory),
-  and end uses: nodes with inputs and no output (an energy consumer of an energy account);
+  and end uses: nodes with no output (an energy consumer of an energy account, a park unit
+  given by its own emissions), which hold what they receive or add;
 - overall: what enters (purchases and own added amounts) = what sinks absorb + what storage
   keeps, per attribute;
 - waste-management cost added at a node leaves on its negative products only.
@@ -28,8 +29,7 @@ def conservation_violations(result, rtol: float = 1e-9) -> pd.DataFrame:
     bad = closed["residual"].abs() > rtol * np.maximum(scale, 1.0)
     for _, r in closed[bad].iterrows():
         rows.append(("layer closes at node", r["node"], r["layer"], r["residual"], r["in"]))
-    end_use = (np.bincount(c.tail, minlength=c.n_nodes) == 0) & \
-        (np.bincount(c.head, minlength=c.n_nodes) > 0)
+    end_use = np.bincount(c.tail, minlength=c.n_nodes) == 0
     holds = np.isin(c.node_kind, ["sink", "storage"]) | (c.stock > 0).any(axis=1) | end_use
     for j, name in enumerate(v.names):
         sc = np.maximum(np.abs(v.node_in[:, j]), np.abs(v.node_out[:, j]))

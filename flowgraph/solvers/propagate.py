@@ -260,17 +260,15 @@ def _check_allocatable(c: Compiled, origins: Origins, neg_total: np.ndarray) -> 
 
 
 def _check_stuck(c: Compiled, nodes: NodeValues, total: np.ndarray) -> None:
-    """Value that enters a node with outputs but cannot leave (no output carries the key),
-    and own amounts added at a node with no flow at all (a cost of nothing). A node with
-    inputs and no output is an end use (an energy consumer of an energy account): it holds
-    what it receives, as sinks and storage do."""
+    """Value that enters a node with outputs but cannot leave (no output carries the key).
+    A node without outputs holds what it receives or adds, as sinks do: an end use (an
+    energy consumer of an energy account, a park unit given by its own emissions)."""
     suspect = np.flatnonzero(total <= 0)
     if not len(suspect):
         return
     has_out = c.derive("has_outflow", lambda c: np.bincount(c.tail, minlength=c.n_nodes) > 0)
-    has_in = np.bincount(c.head, minlength=c.n_nodes) > 0
     holds = np.isin(c.node_kind[suspect], ["sink", "storage"])
-    suspect = suspect[~holds & (has_out[suspect] | ~has_in[suspect])]
+    suspect = suspect[has_out[suspect] & ~holds]
     if not len(suspect) or not nodes.retained_rows(suspect).any():
         return
     retained = nodes.retained
@@ -279,12 +277,6 @@ def _check_stuck(c: Compiled, nodes: NodeValues, total: np.ndarray) -> None:
     mag = (np.abs(retained[suspect]) / np.maximum(big, 1e-300)).max(axis=1) \
         if len(suspect) else np.zeros(0)
     bad = suspect[mag > 1e-9]
-    alone = bad[~has_out[bad]]
-    if len(alone):
-        raise AllocationError(
-            f"node(s) {c.node_names(alone)} add their own costs, standard coal or CO2 but have "
-            f"no flow at all to pass them on: connect them (their inputs and products), or "
-            f"leave the amounts out", nodes=list(c.node_ids[alone]))
     if len(bad):
         names = [list(ALLOC_CODES)[a] if a < LAYER_KEY else c.layers[a - LAYER_KEY]
                  for a in c.allocation[bad]]
