@@ -83,3 +83,19 @@ def test_scaling_beyond_the_largest_number_is_refused_by_flow(chain):
     with pytest.raises(fg.ModelError, match=r"scaling flow 'feed': its quantity .* times "
                                             r"1e\+308 is beyond the largest number"):
         chain.apply(fg.Scenario("x", [fg.Edit.scale_flow("feed", 1e308)]))
+
+
+def test_an_error_solving_a_scenario_names_the_scenario_when_nothing_else_is_placed(tmp_path):
+    """A node an add_node edit made has no line of its own: an error found when the
+    scenario's network is solved (a layer that is none, typed into a workbook's edits sheet,
+    found by fuzzing) named no file; it names where the scenario is given."""
+    (tmp_path / "case.toml").write_text(
+        '[[node]]\nid = "s"\nkind = "source"\n[[node]]\nid = "p"\n[[node]]\nid = "k"\n'
+        'kind = "sink"\n[[flow]]\nsource = "s"\ntarget = "p"\ncarrier = "ore"\nunit = "t"\n'
+        'quantity = 1\n[[flow]]\nsource = "p"\ntarget = "k"\ncarrier = "ore"\nunit = "t"\n\n'
+        '[[scenario]]\nname = "new unit"\n[[scenario.edit]]\nop = "add_node"\n'
+        'target = "q"\nlayers = ["1,5"]\n')
+    case = fg.load(tmp_path)
+    case.result()
+    with pytest.raises(fg.ModelError, match=r"case\.toml:2\d: .*layer '1,5' is not a balance"):
+        case.result("new unit")

@@ -137,7 +137,13 @@ class Case:
         whose exchanges are mostly unquantified, for example)."""
         key = scenario or "base"
         if key not in self._results:
-            self._results[key] = self.solver.solve(self.network_for(scenario), scenario=key)
+            net = self.network_for(scenario)
+            try:
+                self._results[key] = self.solver.solve(net, scenario=key)
+            except FlowgraphError as exc:       # a record an edit added has no line of its own
+                if key != "base" and exc.origin is None:
+                    self._place(exc, scenario)
+                raise
         return self._results[key]
 
     def solve(self, network: Network | None = None, **options):

@@ -378,7 +378,9 @@ def _origins(frame: pd.DataFrame) -> np.ndarray | None:
 
 
 def _at(origins, i):
-    return None if origins is None else origins[i]
+    """The file:line of record i, None where it has none (NaN in a frame's column)."""
+    where = None if origins is None else origins[i]
+    return where if isinstance(where, str) and where else None
 
 
 def _index_type(n: int):
