@@ -18,12 +18,13 @@ class FlowgraphError(Exception):
         """key: the attribute of the record at fault (a reader points to its line)."""
         self.nodes = list(nodes)
         self.flows = list(flows)
-        self.origin = origin
+        if origin is not None and not isinstance(origin, str):   # a Path; NaN of a frame
+            origin = None if origin != origin else str(origin)
+        self.origin = origin or None
         self.key = key
         if origin and origin not in message:
             message = f"{origin}: {message}"
         super().__init__(message)
-
 
     def place(self, where: str | None) -> None:
         """Name `where` (file:line) in the message, if the error names no place yet."""
