@@ -7,8 +7,8 @@ FLOWGRAPH_FUZZ_COMMANDS mutants (default 12; CI runs more), seed FLOWGRAPH_FUZZ_
 first fuzzing of these commands found sweeps of a case with value and structural scenarios
 failing with an internal KeyError (iron_oxide_red). FLOWGRAPH_FUZZ_COMMAND_SET=all adds the
 analysis commands (energy, evaluate, park, symbiosis, synergy, valuestream, reconcile,
-uncertainty), compare and every export format, each on a case that has its data (by hand;
-CI runs the study commands)."""
+uncertainty), compare and every export format, each on a case that has its data (CI runs
+this wider set since the Sankey layout got faster and CI shorter)."""
 
 from __future__ import annotations
 
