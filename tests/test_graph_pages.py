@@ -230,6 +230,10 @@ def test_click_panel_shows_the_result(page_of, results, case):
                             page.evaluate(f"() => {G}.edges.get()"))
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / f"{case}-panel.png"))
+    # nothing runs out of the panel sideways (glyphosate's long carrier names pushed the
+    # quantities out of sight until long names could break)
+    assert page.evaluate("""() => { const p = document.querySelector('.fg-panel');
+        return p.scrollWidth <= p.clientWidth + 1; }""")
     tables = page.evaluate("""() => [...document.querySelectorAll('.fg-panel table')].map(
         t => [...t.rows].map(r => [...r.cells].map(c => c.textContent)))""")
     heads = page.evaluate("() => [...document.querySelectorAll('.fg-panel h5')]"
