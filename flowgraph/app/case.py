@@ -141,7 +141,7 @@ class Case:
             try:
                 self._results[key] = self.solver.solve(net, scenario=key)
             except FlowgraphError as exc:       # a record an edit added has no line of its own
-                if key != "base" and exc.origin is None:
+                if key != "base":
                     self._place(exc, scenario)
                 raise
         return self._results[key]

@@ -59,6 +59,7 @@ def whole_number(value) -> int:
         raise ValueError("give a whole number >= 0")
     return value
 
+
 OPTIONS = (
     Option("draws", int, 1000, "Monte Carlo draws"),
     Option("seed", whole_number, 1, "random seed (a whole number >= 0)"),

@@ -203,6 +203,11 @@ class Compiled:
             self.derived[name] = build(self)
         return self.derived[name]
 
+    def has_outflow(self) -> np.ndarray:
+        """Per node: whether any flow leaves it (a node without one is an end use)."""
+        return self.derive("has_outflow",
+                           lambda c: np.bincount(c.tail, minlength=c.n_nodes) > 0)
+
     @cached_property
     def key_coefficients(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The allocation key weight of each flow at its source node is coef * quantity, or
@@ -378,9 +383,7 @@ def _origins(frame: pd.DataFrame) -> np.ndarray | None:
 
 
 def _at(origins, i):
-    """The file:line of record i, None where it has none (NaN in a frame's column)."""
-    where = None if origins is None else origins[i]
-    return where if isinstance(where, str) and where else None
+    return None if origins is None else origins[i]      # NaN: FlowgraphError reads no place
 
 
 def _index_type(n: int):

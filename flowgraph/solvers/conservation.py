@@ -29,8 +29,8 @@ def conservation_violations(result, rtol: float = 1e-9) -> pd.DataFrame:
     bad = closed["residual"].abs() > rtol * np.maximum(scale, 1.0)
     for _, r in closed[bad].iterrows():
         rows.append(("layer closes at node", r["node"], r["layer"], r["residual"], r["in"]))
-    end_use = np.bincount(c.tail, minlength=c.n_nodes) == 0
-    holds = np.isin(c.node_kind, ["sink", "storage"]) | (c.stock > 0).any(axis=1) | end_use
+    holds = np.isin(c.node_kind, ["sink", "storage"]) | (c.stock > 0).any(axis=1) | \
+        ~c.has_outflow()                        # end uses hold what they receive or add
     for j, name in enumerate(v.names):
         sc = np.maximum(np.abs(v.node_in[:, j]), np.abs(v.node_out[:, j]))
         resid = v.node_in[:, j] - v.node_out[:, j] - v.retained[:, j]

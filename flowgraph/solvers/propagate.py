@@ -266,7 +266,7 @@ def _check_stuck(c: Compiled, nodes: NodeValues, total: np.ndarray) -> None:
     suspect = np.flatnonzero(total <= 0)
     if not len(suspect):
         return
-    has_out = c.derive("has_outflow", lambda c: np.bincount(c.tail, minlength=c.n_nodes) > 0)
+    has_out = c.has_outflow()
     holds = np.isin(c.node_kind[suspect], ["sink", "storage"])
     suspect = suspect[has_out[suspect] & ~holds]
     if not len(suspect) or not nodes.retained_rows(suspect).any():

@@ -129,7 +129,8 @@ class VintageModel:
             for col in ("capacity_mw", "start_year", "lifetime"):
                 if not np.isfinite(row[col]) or row[col] <= 0:
                     raise CaseFileError(f"{where}{col} must be a number > 0, not {row[col]}")
-            if not (float(row["start_year"]).is_integer() and FIRST_YEAR <= row["start_year"] <= 3000):
+            year = float(row["start_year"])
+            if not (year.is_integer() and FIRST_YEAR <= year <= 3000):
                 raise CaseFileError(f"{where}start_year must be a whole year from {FIRST_YEAR} "
                                     f"(before any power or heat unit) to 3000, not "
                                     f"{row['start_year']:g}")
